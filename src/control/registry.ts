@@ -1,0 +1,153 @@
+// The apps this node serves. Deploying compiles the artifact once, places the new version on its
+// home shard, and only then swaps it into the router, so requests never see a half-made version.
+// The version it replaces keeps serving the requests it already has, then is freed.
+
+import { readFile } from 'node:fs/promises';
+
+import type { Logger } from 'pino';
+
+import type { AppSpec } from '../../workers/app-spec.js';
+import type { AppManifest } from '../config/manifest.js';
+import { AppRoute, type RouteArtifact } from '../dispatch/app-route.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { slotPreference } from '../dispatch/rendezvous.js';
+import type { WorkerLink } from '../dispatch/worker-link.js';
+import { WarpError } from '../errors.js';
+import type { Router } from '../front/router.js';
+import { compileCoreModule, detectAbi, sha256Of } from './artifact.js';
+
+export interface DeployResult {
+  route: AppRoute;
+  /** From the start of the deploy to a warm instance on the home worker. */
+  coldStartMs: number;
+  cacheHit: boolean;
+}
+
+export class Registry {
+  readonly apps = new Map<string, AppRoute>();
+  deploys = 0;
+  private nextKey = 1;
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly router: Router,
+    private readonly cacheDir: string,
+    private readonly log: Logger,
+  ) {
+    dispatcher.onJoin((link) => this.placeHomedOn(link));
+  }
+
+  async deployFile(manifest: AppManifest, label: string): Promise<DeployResult> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(manifest.module);
+    } catch (err) {
+      throw new WarpError('WARP_E_BAD_MANIFEST',
+        `${label}: module ${manifest.module} cannot be read: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    return this.deploy(manifest, bytes, label);
+  }
+
+  async deploy(manifest: AppManifest, bytes: Uint8Array, label: string): Promise<DeployResult> {
+    const t0 = performance.now();
+    const abi = detectAbi(bytes, label);
+    if (manifest.abi !== null && manifest.abi !== abi) {
+      throw new WarpError('WARP_E_BAD_ARTIFACT',
+        `${label}: abi is '${manifest.abi}' but the module is a ${abi} binary; fix abi`);
+    }
+    this.checkRouteFree(manifest, label);
+
+    const { artifact, cacheHit } = await this.build(bytes, abi, label);
+    const spec = this.specFor(manifest, abi);
+    const route = new AppRoute(spec, manifest, artifact,
+      slotPreference(manifest.name, this.dispatcher.slots.length), Date.now());
+
+    const home = this.dispatcher.slots[route.prefs[0] as number];
+    if (home == null) throw new WarpError('WARP_E_WORKER_LOST', 'the home worker is restarting');
+    await this.dispatcher.place(route, home);
+    const coldStartMs = performance.now() - t0;
+
+    const previous = this.apps.get(manifest.name);
+    this.apps.set(manifest.name, route);
+    if (previous !== undefined) {
+      this.router.delete(previous);
+      this.dispatcher.retire(previous);
+    }
+    this.router.set(route);
+    this.deploys++;
+    this.log.info({ app: manifest.name, version: spec.version, abi, sha256: artifact.sha256,
+      ms: round(coldStartMs), cacheHit }, 'app deployed');
+    return { route, coldStartMs, cacheHit };
+  }
+
+  remove(name: string): boolean {
+    const route = this.apps.get(name);
+    if (route === undefined) return false;
+    this.apps.delete(name);
+    this.router.delete(route);
+    this.dispatcher.retire(route);
+    this.log.info({ app: name, version: route.spec.version }, 'app removed');
+    return true;
+  }
+
+  private async build(bytes: Uint8Array, abi: AppManifest['abi'], label: string): Promise<{
+    artifact: RouteArtifact; cacheHit: boolean;
+  }> {
+    const sha256 = sha256Of(bytes);
+    if (abi === 'wagi') {
+      const { module } = await compileCoreModule(bytes, label);
+      return { artifact: { sha256, size: bytes.length, module, component: null }, cacheHit: false };
+    }
+    // jco is large: load it only once a node deploys its first component, to keep idle RSS low.
+    const { prepareComponent } = await import('./component/prepare-component.js');
+    const component = await prepareComponent(bytes, sha256, this.cacheDir, label);
+    return {
+      artifact: { sha256, size: bytes.length, module: null, component },
+      cacheHit: component.cacheHit,
+    };
+  }
+
+  private specFor(manifest: AppManifest, abi: AppSpec['abi']): AppSpec {
+    const previous = this.apps.get(manifest.name);
+    return {
+      key: this.nextKey++,
+      name: manifest.name,
+      version: (previous?.spec.version ?? 0) + 1,
+      abi,
+      min: manifest.scale.min,
+      max: manifest.scale.max,
+      reuse: manifest.scale.reuse,
+      limits: { ...manifest.limits },
+      grants: { env: { ...manifest.grants.env } },
+    };
+  }
+
+  /** Another app may not take this app's route prefix or host names. */
+  private checkRouteFree(manifest: AppManifest, label: string): void {
+    for (const other of this.apps.values()) {
+      if (other.name === manifest.name) continue;
+      if (other.manifest.route === manifest.route) {
+        throw new WarpError('WARP_E_NAME_TAKEN',
+          `${label}: route ${manifest.route} is already served by app '${other.name}'`);
+      }
+      const shared = manifest.hosts.find((h) => other.manifest.hosts.includes(h));
+      if (shared !== undefined) {
+        throw new WarpError('WARP_E_NAME_TAKEN',
+          `${label}: host ${shared} is already served by app '${other.name}'`);
+      }
+    }
+  }
+
+  /** A worker that (re)joins gets the apps whose home shard is its slot. */
+  private placeHomedOn(link: WorkerLink): void {
+    for (const route of this.apps.values()) {
+      if (route.prefs[0] !== link.slot) continue;
+      this.dispatcher.place(route, link).catch((err: unknown) =>
+        this.log.error({ app: route.name, err }, 'placing app on a new worker failed'));
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,287 @@
+// The dispatcher: a piscina pool whose load balancer sends each request to a worker chosen here,
+// the app's home shard unless it is saturated. It also places app versions on workers, bounds
+// each app's concurrency, and stops requests that pass their deadline.
+
+import { fileURLToPath } from 'node:url';
+import type { MessagePort, Worker } from 'node:worker_threads';
+
+import type { Logger } from 'pino';
+import { Piscina } from 'piscina';
+
+import { WarpError, warpCodeOf } from '../errors.js';
+import type { AppRoute } from './app-route.js';
+import type { Exchange } from './exchange.js';
+import { WorkerLink } from './worker-link.js';
+
+/** A worker with this many requests queued on it counts as saturated. */
+const SPILL_DEPTH = 2;
+/** How many shards, home included, a hot app may spread over. */
+const SPILL_WIDTH = 3;
+const WATCHDOG_MS = 10;
+
+const WORKER_FILE = fileURLToPath(new URL('../../workers/worker.js', import.meta.url));
+
+/** piscina hands this key of a task to the balancer; it carries the worker chosen here. */
+const CHOSEN: symbol = Piscina.queueOptionsSymbol;
+
+interface PoolWorker {
+  readonly id: number;
+}
+
+export interface DispatcherOptions {
+  workers: number;
+  logLevel: string;
+  log: Logger;
+}
+
+export class Dispatcher {
+  readonly slots: Array<WorkerLink | null>;
+  private readonly pool: Piscina;
+  private readonly log: Logger;
+  private readonly created = new Map<number, Worker | null>();
+  private readonly running = new Set<Exchange>();
+  /** Requests waiting in some app's line, so the watchdog can expire them too. */
+  private readonly queued = new Set<Exchange>();
+  private readonly watchdog: NodeJS.Timeout;
+  private readonly onWorkerJoin: Array<(link: WorkerLink) => void> = [];
+  workerRestarts = 0;
+
+  constructor(opts: DispatcherOptions) {
+    this.log = opts.log;
+    this.slots = new Array<WorkerLink | null>(opts.workers).fill(null);
+    this.pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: opts.workers,
+      maxThreads: opts.workers,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1024,
+      maxQueue: Infinity,
+      atomics: 'disabled',
+      workerData: { logLevel: opts.logLevel },
+      loadBalancer: (task, workers) => pickChosen(task, workers),
+    });
+    this.pool.on('message', (msg: { warpControl?: MessagePort; threadId?: number }) => {
+      if (msg.warpControl && msg.threadId !== undefined) this.join(msg.threadId, msg.warpControl);
+    });
+    this.pool.on('workerCreate', (w: PoolWorker) => this.onCreate(w));
+    this.pool.on('workerDestroy', (w: PoolWorker) => this.onDestroy(w));
+    this.pool.on('error', (err: Error) => this.log.error({ err }, 'worker pool error'));
+    this.watchdog = setInterval(() => this.expire(), WATCHDOG_MS).unref();
+  }
+
+  /** Resolves once every slot has a worker that can take deploys. */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    while (this.slots.some((s) => s === null || !s.online)) {
+      if (performance.now() > until) throw new Error('workers did not start in time');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Called for every worker that joins, first start or replacement, to place apps on it. */
+  onJoin(fn: (link: WorkerLink) => void): void {
+    this.onWorkerJoin.push(fn);
+  }
+
+  /** Sends an app version to a worker and resolves when the worker has its template. */
+  async place(route: AppRoute, link: WorkerLink): Promise<void> {
+    if (link.keys.has(route.spec.key)) return;
+    const { module, component } = route.artifact;
+    await link.send({ op: 'deploy', spec: route.spec, module, component });
+    if (route.retired) {
+      void link.send({ op: 'remove', key: route.spec.key }).catch(() => {});
+      return;
+    }
+    link.keys.add(route.spec.key);
+    this.pump(route);
+  }
+
+  /** Frees a version's templates and instances on every worker once its requests are done. */
+  retire(route: AppRoute): void {
+    route.retired = true;
+    for (const ex of route.waiting.splice(0)) {
+      this.queued.delete(ex);
+      ex.fail('WARP_E_NO_SUCH_APP', `app '${route.name}' was removed`);
+    }
+    if (route.inflight === 0) this.unplace(route);
+  }
+
+  submit(ex: Exchange): void {
+    const route = ex.route;
+    if (route.inflight < route.spec.max) return this.start(ex);
+    if (route.waiting.length >= route.queueLimit) {
+      return ex.fail('WARP_E_OVERLOADED', `app '${route.name}' is at scale.max ` +
+        `(${route.spec.max}) with a full queue; retry later`);
+    }
+    route.waiting.push(ex);
+    this.queued.add(ex);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    await this.pool.destroy();
+  }
+
+  private start(ex: Exchange): void {
+    const route = ex.route;
+    const link = this.choose(route);
+    if (link === null) {
+      // Its worker is being replaced: wait for the app to be placed on the new one.
+      route.waiting.unshift(ex);
+      this.queued.add(ex);
+      return;
+    }
+    ex.link = link;
+    link.inflight++;
+    route.inflight++;
+    this.running.add(ex);
+    const frame = ex.frame;
+    this.pool.run({ frame, [CHOSEN]: link }, { transferList: [frame.buffer as ArrayBuffer] })
+      .then((out: Uint8Array) => this.finish(ex, out, null),
+        (err: unknown) => this.finish(ex, null, err));
+  }
+
+  private finish(ex: Exchange, out: Uint8Array | null, err: unknown): void {
+    const route = ex.route;
+    if (ex.link !== null) ex.link.inflight--;
+    route.inflight--;
+    this.running.delete(ex);
+    if (!ex.finished) {
+      if (out !== null) ex.respond(out);
+      else ex.fail(warpCodeOf(err) ?? 'WARP_E_WORKER_LOST', workerFailure(err));
+    }
+    this.pump(route);
+    if (route.retired && route.inflight === 0) this.unplace(route);
+  }
+
+  /** Starts waiting requests while the app is under scale.max and a worker holds it. */
+  private pump(route: AppRoute): void {
+    while (route.inflight < route.spec.max && route.waiting.length > 0) {
+      if (this.choose(route) === null) return;
+      const next = route.waiting.shift() as Exchange;
+      this.queued.delete(next);
+      if (!next.finished) this.start(next);
+    }
+  }
+
+  /** Home shard first; a saturated home spills to the next shards in the app's order. */
+  private choose(route: AppRoute): WorkerLink | null {
+    let best: WorkerLink | null = null;
+    const width = Math.min(SPILL_WIDTH, route.prefs.length);
+    for (let i = 0; i < width; i++) {
+      const link = this.slots[route.prefs[i] as number];
+      if (link == null || !link.online) continue;
+      if (!link.keys.has(route.spec.key)) {
+        if (best !== null && best.inflight >= SPILL_DEPTH) this.spillTo(route, link);
+        continue;
+      }
+      if (link.inflight < SPILL_DEPTH) return link;
+      if (best === null || link.inflight < best.inflight) best = link;
+    }
+    return best ?? this.anyHolder(route);
+  }
+
+  private anyHolder(route: AppRoute): WorkerLink | null {
+    for (const link of this.slots) {
+      if (link?.online && link.keys.has(route.spec.key)) return link;
+    }
+    return null;
+  }
+
+  private spillTo(route: AppRoute, link: WorkerLink): void {
+    this.place(route, link).catch((err: unknown) =>
+      this.log.warn({ app: route.name, err }, 'spill placement failed'));
+  }
+
+  private unplace(route: AppRoute): void {
+    for (const link of this.slots) {
+      if (link === null || !link.keys.delete(route.spec.key)) continue;
+      link.send({ op: 'remove', key: route.spec.key }).catch(() => {});
+    }
+  }
+
+  /**
+   * Answers 504 for requests past their deadline. A WAGI guest runs synchronously, so a worker
+   * stuck in a guest cannot be reached; it is terminated and piscina starts a replacement.
+   */
+  private expire(): void {
+    const now = performance.now();
+    for (const ex of this.running) {
+      if (ex.finished || now < ex.deadline) continue;
+      ex.fail('WARP_E_TIMEOUT', `app '${ex.route.name}' did not answer within ` +
+        `${ex.route.spec.limits.timeout} ms (limits.timeout)`);
+      if (ex.link !== null) this.terminate(ex.link, ex.route.name);
+    }
+    for (const ex of this.queued) {
+      if (now < ex.deadline) continue;
+      this.queued.delete(ex);
+      const line = ex.route.waiting;
+      line.splice(line.indexOf(ex), 1);
+      ex.fail('WARP_E_TIMEOUT', `app '${ex.route.name}' was busy for its whole deadline ` +
+        `(${ex.route.spec.limits.timeout} ms); raise scale.max or retry later`);
+    }
+  }
+
+  private terminate(link: WorkerLink, app: string): void {
+    const worker = this.created.get(link.threadId);
+    if (worker == null) return;
+    this.log.warn({ app, worker: link.threadId }, 'guest passed its deadline; replacing worker');
+    this.created.set(link.threadId, null);
+    void worker.terminate();
+  }
+
+  private join(threadId: number, port: MessagePort): void {
+    const slot = this.slots.indexOf(null);
+    if (slot === -1) {
+      port.close();
+      return;
+    }
+    const link = new WorkerLink(threadId, slot, port);
+    this.slots[slot] = link;
+    if (this.created.has(threadId)) this.goOnline(link);
+  }
+
+  private onCreate(w: PoolWorker): void {
+    this.created.set(w.id, workerOf(w));
+    const link = this.slots.find((s) => s?.threadId === w.id);
+    if (link) this.goOnline(link);
+  }
+
+  private goOnline(link: WorkerLink): void {
+    link.online = true;
+    link.worker = this.created.get(link.threadId) ?? null;
+    for (const fn of this.onWorkerJoin) fn(link);
+  }
+
+  private onDestroy(w: PoolWorker): void {
+    this.created.delete(w.id);
+    const slot = this.slots.findIndex((s) => s?.threadId === w.id);
+    if (slot === -1) return;
+    const link = this.slots[slot] as WorkerLink;
+    link.online = false;
+    link.close();
+    this.slots[slot] = null;
+    this.workerRestarts++;
+  }
+}
+
+function pickChosen<W extends PoolWorker>(task: unknown, workers: W[]): W | null {
+  const chosen = (task as Record<symbol, WorkerLink | undefined>)[CHOSEN];
+  if (chosen === undefined) return null;
+  for (const w of workers) if (w.id === chosen.threadId) return w;
+  return null;
+}
+
+/** piscina keeps the Worker behind a private symbol on its public worker view. */
+function workerOf(w: PoolWorker): Worker | null {
+  for (const sym of Object.getOwnPropertySymbols(w)) {
+    const inner = (w as unknown as Record<symbol, { worker?: Worker }>)[sym];
+    if (inner?.worker !== undefined) return inner.worker;
+  }
+  return null;
+}
+
+function workerFailure(err: unknown): string {
+  if (err instanceof WarpError) return err.message;
+  return `the worker running the request failed: ${(err as Error)?.message ?? String(err)}`;
+}

@@ -1,0 +1,60 @@
+// The main thread's side of one worker: its slot, its control port, and what runs on it.
+
+import type { MessagePort, Worker } from 'node:worker_threads';
+
+import { WarpError, type WarpErrorCode } from '../errors.js';
+import type { ControlMessage, ControlReply, WorkerStats } from '../../workers/app-spec.js';
+
+type Pending = { resolve: (reply: ControlReply) => void; reject: (err: Error) => void };
+type Outgoing = ControlMessage extends infer M ? M extends { id: number } ? Omit<M, 'id'> : never
+  : never;
+
+export class WorkerLink {
+  /** Requests sent to this worker and not yet answered. */
+  inflight = 0;
+  /** True once piscina reports the worker ready for tasks. */
+  online = false;
+  /** Keys of the app versions deployed and acknowledged on this worker. */
+  readonly keys = new Set<number>();
+  worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(readonly threadId: number, readonly slot: number, private readonly port: MessagePort) {
+    port.on('message', (reply: ControlReply) => this.onReply(reply));
+    port.unref();
+  }
+
+  send(msg: Outgoing): Promise<ControlReply> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // An idle port must not keep the process alive, but a pending call must.
+      this.port.ref();
+      this.port.postMessage({ ...msg, id });
+    });
+  }
+
+  async stats(): Promise<WorkerStats> {
+    const reply = await this.send({ op: 'stats' });
+    return reply.op === 'ok' && reply.stats ? reply.stats : { apps: [] };
+  }
+
+  /** Fails every pending control call: the worker is gone. */
+  close(): void {
+    for (const p of this.pending.values()) {
+      p.reject(new WarpError('WARP_E_WORKER_LOST', `worker ${this.threadId} exited`));
+    }
+    this.pending.clear();
+    this.port.close();
+  }
+
+  private onReply(reply: ControlReply): void {
+    const p = this.pending.get(reply.id);
+    if (p === undefined) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.port.unref();
+    if (reply.op === 'error') p.reject(new WarpError(reply.code as WarpErrorCode, reply.message));
+    else p.resolve(reply);
+  }
+}

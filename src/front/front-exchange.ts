@@ -1,0 +1,146 @@
+// One request on the front: it gathers the body under the app's cap, hands the frame to the
+// dispatcher, and writes the response frame (or a JSON error) back, corked, unless the client
+// has gone.
+
+import { STATUS_CODES } from 'node:http';
+
+import type { HttpResponse } from 'uWebSockets.js';
+
+import type { AppRoute } from '../dispatch/app-route.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { Exchange } from '../dispatch/exchange.js';
+import { ERROR_CODES, WarpError, type WarpErrorCode } from '../errors.js';
+import { decodeHead, encodeFrame, frameBody, type ResponseHead } from '../../workers/frame.js';
+
+/** Bodies above this size are written with backpressure instead of one copy into uWS. */
+const STREAM_THRESHOLD = 256 * 1024;
+const STATUS_LINES: string[] = [];
+for (let code = 100; code <= 599; code++) {
+  STATUS_LINES[code] = `${code} ${STATUS_CODES[code] ?? 'Status'}`;
+}
+
+export function statusLine(code: number): string {
+  return STATUS_LINES[code] ?? `${code} Status`;
+}
+
+export class FrontExchange implements Exchange {
+  frame: Uint8Array = new Uint8Array(0);
+  deadline: number;
+  link: Exchange['link'] = null;
+  finished = false;
+  private bodyOffset = 0;
+  private received = 0;
+  private expected = 0;
+
+  constructor(
+    private readonly res: HttpResponse,
+    readonly route: AppRoute,
+    private readonly head: unknown[],
+    private readonly isHead: boolean,
+    readonly requestId: string,
+    private readonly dispatcher: Dispatcher,
+  ) {
+    this.deadline = performance.now() + route.spec.limits.timeout;
+  }
+
+  onAborted(): void {
+    this.finished = true;
+  }
+
+  /** Starts now for a request without a body, or once the body has arrived. */
+  begin(contentLength: number | null): void {
+    if (contentLength === 0) {
+      this.frame = encodeFrame(this.head, 0).frame;
+      this.dispatcher.submit(this);
+      return;
+    }
+    if (contentLength !== null) this.allocate(contentLength);
+    this.res.onData((chunk, isLast) => this.onChunk(chunk, isLast));
+  }
+
+  respond(frame: Uint8Array): void {
+    if (this.finished) return;
+    const head = decodeHead<ResponseHead>(frame);
+    if (head[2] !== '') return this.fail(head[2] as WarpErrorCode, head[3]);
+    this.finished = true;
+    this.res.cork(() => this.write(head[0], head[1], frameBody(frame)));
+  }
+
+  /** Answers with a JSON error; `close` ends the connection when the body was not read. */
+  fail(code: WarpErrorCode, message: string, close = false): void {
+    if (this.finished) return;
+    this.finished = true;
+    const err = new WarpError(code in ERROR_CODES ? code : 'WARP_E_WORKER_LOST', message);
+    const headers = ['content-type', 'application/json'];
+    if (err.status === 503) headers.push('retry-after', '1');
+    this.res.cork(() => this.write(err.status, headers, Buffer.from(err.toBody()), close));
+  }
+
+  private allocate(length: number): void {
+    const { frame, bodyOffset } = encodeFrame(this.head, length);
+    this.frame = frame;
+    this.bodyOffset = bodyOffset;
+    this.expected = length;
+  }
+
+  private onChunk(chunk: ArrayBuffer, isLast: boolean): void {
+    if (this.finished) return;
+    const bytes = new Uint8Array(chunk);
+    if (this.received + bytes.length > this.route.spec.limits.body) {
+      this.fail('WARP_E_BODY_TOO_LARGE', `the request body is over limits.body ` +
+        `(${this.route.spec.limits.body} bytes) of app '${this.route.name}'`, true);
+      return;
+    }
+    if (this.received + bytes.length > this.expected) this.grow(this.received + bytes.length);
+    this.frame.set(bytes, this.bodyOffset + this.received);
+    this.received += bytes.length;
+    if (!isLast) return;
+
+    if (this.received < this.expected) {
+      this.frame = this.frame.slice(0, this.bodyOffset + this.received);
+    }
+    this.dispatcher.submit(this);
+  }
+
+  /** Chunked bodies have no length up front: the frame doubles as they arrive. */
+  private grow(need: number): void {
+    if (this.expected === 0 && this.bodyOffset === 0) {
+      this.allocate(Math.max(need, 16 * 1024));
+      return;
+    }
+    const size = Math.min(Math.max(need, this.expected * 2), this.route.spec.limits.body);
+    const grown = new Uint8Array(this.bodyOffset + size);
+    grown.set(this.frame.subarray(0, this.bodyOffset + this.received));
+    this.frame = grown;
+    this.expected = size;
+  }
+
+  private write(status: number, headers: string[], body: Uint8Array, close = false): void {
+    const res = this.res;
+    res.writeStatus(statusLine(status));
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      res.writeHeader(headers[i] as string, headers[i + 1] as string);
+    }
+    res.writeHeader('x-request-id', this.requestId);
+    if (this.isHead) {
+      res.endWithoutBody(body.length, close);
+    } else if (close || body.length <= STREAM_THRESHOLD) {
+      res.end(body, close);
+    } else {
+      this.stream(body);
+    }
+  }
+
+  /** Writes a large body as the socket drains instead of buffering all of it in uWS. */
+  private stream(body: Uint8Array): void {
+    const res = this.res;
+    const total = body.length;
+    const base = res.getWriteOffset();
+    const [ok, done] = res.tryEnd(body, total);
+    if (ok || done) return;
+    res.onWritable((offset) => {
+      const [sent, finished] = res.tryEnd(body.subarray(offset - base), total);
+      return sent || finished;
+    });
+  }
+}

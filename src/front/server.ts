@@ -1,0 +1,167 @@
+// The HTTP front on uWebSockets.js: routes each request to its app, answers the node's own
+// /_warp endpoints, and starts an exchange for everything else. No logging happens here.
+
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { WarpError } from '../errors.js';
+import type { RequestHead } from '../../workers/frame.js';
+import { FrontExchange, statusLine } from './front-exchange.js';
+import { requestIdFor } from './request-id.js';
+import type { Router } from './router.js';
+import type { UwsBinding } from './uws-binding.js';
+
+const textDecoder = new TextDecoder();
+
+export interface NodeEndpoints {
+  health(): string;
+  info(): string;
+}
+
+export interface FrontOptions {
+  host: string;
+  port: number;
+  trustProxy: boolean;
+}
+
+export class Front {
+  private readonly app: TemplatedApp;
+  private listenSocket: us_listen_socket | null = null;
+  port = 0;
+  /** Set while draining: new requests get 503. */
+  draining = false;
+
+  constructor(
+    private readonly binding: UwsBinding,
+    private readonly router: Router,
+    private readonly dispatcher: Dispatcher,
+    private readonly endpoints: NodeEndpoints,
+    private readonly opts: FrontOptions,
+  ) {
+    this.app = binding.uws.App();
+    this.app.any('/*', (res, req) => this.onRequest(res, req));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(this.opts.host, this.opts.port, (socket) => {
+        if (socket === false) {
+          reject(new WarpError('WARP_E_BAD_FLAG', `cannot listen on ${this.opts.host}:` +
+            `${this.opts.port}; is the port in use?`));
+          return;
+        }
+        this.listenSocket = socket;
+        this.port = this.binding.uws.us_socket_local_port(socket as never);
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Stops accepting connections; requests already read keep going. */
+  stopListening(): void {
+    if (this.listenSocket === null) return;
+    this.binding.uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+
+  close(): void {
+    this.stopListening();
+    (this.app as unknown as { close?: () => void }).close?.();
+  }
+
+  private onRequest(res: HttpResponse, req: HttpRequest): void {
+    const url = req.getUrl();
+    if (url.startsWith('/_warp/')) return this.nodeEndpoint(res, url);
+
+    const host = req.getHeader('host');
+    const match = this.router.match(url, host);
+    if (match === null) {
+      return sendError(res, new WarpError('WARP_E_NO_SUCH_APP',
+        `no app serves ${clip(url)}; apps are at /r/<app> (see /_warp/info)`));
+    }
+    if (this.draining) {
+      return sendError(res, new WarpError('WARP_E_DRAINING', 'the node is shutting down; retry'));
+    }
+
+    const route = match.route;
+    const lengthHeader = req.getHeader('content-length');
+    const contentLength = bodyLength(lengthHeader, req.getHeader('transfer-encoding'));
+    if (contentLength === -1) {
+      return sendError(res, new WarpError('WARP_E_BAD_REQUEST',
+        'content-length is not a decimal number'));
+    }
+    if (contentLength !== null && contentLength > route.spec.limits.body) {
+      return sendError(res, new WarpError('WARP_E_BODY_TOO_LARGE', `the request body ` +
+        `(${contentLength} bytes) is over limits.body (${route.spec.limits.body}) of app ` +
+        `'${route.name}'`), true);
+    }
+
+    const headers: string[] = [];
+    req.forEach((name, value) => {
+      headers.push(name, value);
+    });
+    const requestId = requestIdFor(req.getHeader('x-request-id'));
+    const method = req.getCaseSensitiveMethod();
+    const head: RequestHead = [
+      route.spec.key, method, url, req.getQuery() ?? '', decodePath(match.pathInfo),
+      match.scriptName, headers, this.remoteAddr(res, req), this.scheme(req),
+      host === '' ? `${this.opts.host}:${this.port}` : host, this.opts.host, String(this.port),
+      requestId, 0,
+    ];
+
+    const ex = new FrontExchange(res, route, head, method === 'HEAD', requestId, this.dispatcher);
+    res.onAborted(() => ex.onAborted());
+    ex.begin(contentLength);
+  }
+
+  private remoteAddr(res: HttpResponse, req: HttpRequest): string {
+    if (this.opts.trustProxy) {
+      const forwarded = req.getHeader('x-forwarded-for');
+      if (forwarded !== '') return (forwarded.split(',')[0] as string).trim();
+    }
+    return textDecoder.decode(res.getRemoteAddressAsText());
+  }
+
+  private scheme(req: HttpRequest): string {
+    if (!this.opts.trustProxy) return 'http';
+    const proto = req.getHeader('x-forwarded-proto');
+    return proto === 'https' ? 'https' : 'http';
+  }
+
+  private nodeEndpoint(res: HttpResponse, url: string): void {
+    if (url === '/_warp/health') return sendJson(res, this.endpoints.health());
+    if (url === '/_warp/info') return sendJson(res, this.endpoints.info());
+    sendError(res, new WarpError('WARP_E_NO_SUCH_APP',
+      `no node endpoint at ${clip(url)}; try /_warp/health or /_warp/info`));
+  }
+}
+
+/** The declared body length; null when chunked, -1 when the header is not a number. */
+function bodyLength(lengthHeader: string, transferEncoding: string): number | null {
+  if (transferEncoding !== '') return null;
+  if (lengthHeader === '') return 0;
+  return /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : -1;
+}
+
+function decodePath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function sendJson(res: HttpResponse, body: string): void {
+  res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(body);
+}
+
+function sendError(res: HttpResponse, err: WarpError, close = false): void {
+  res.writeStatus(statusLine(err.status)).writeHeader('content-type', 'application/json');
+  if (err.status === 503) res.writeHeader('retry-after', '1');
+  res.end(err.toBody(), close);
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}

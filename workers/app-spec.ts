@@ -1,0 +1,33 @@
+// What the main thread sends a worker to deploy one version of an app on it.
+
+import type { AppGrants, AppLimits } from './guest-types.js';
+
+export interface AppSpec {
+  /** Unique per deployed version, so an old and a new version can run side by side. */
+  key: number;
+  name: string;
+  version: number;
+  abi: 'wagi' | 'wasi-http';
+  min: number;
+  max: number;
+  reuse: boolean;
+  limits: AppLimits;
+  grants: AppGrants;
+}
+
+/** Messages on a worker's control port, from the main thread. */
+export type ControlMessage =
+  | { op: 'deploy'; id: number; spec: AppSpec; module: WebAssembly.Module | null;
+      component: unknown }
+  | { op: 'remove'; id: number; key: number }
+  | { op: 'stats'; id: number };
+
+/** Replies on a worker's control port, to the main thread. */
+export type ControlReply =
+  | { op: 'ok'; id: number; stats?: WorkerStats }
+  | { op: 'error'; id: number; code: string; message: string };
+
+export interface WorkerStats {
+  apps: Array<{ key: number; name: string; warm: number; busy: number }>;
+  rss?: number;
+}

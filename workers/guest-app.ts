@@ -1,0 +1,51 @@
+// One deployed app version on one worker: its template, its warm pool, and how a request runs.
+
+import type { Logger } from 'pino';
+
+import { WarpError } from '../src/errors.js';
+import type { AppSpec } from './app-spec.js';
+import type { GuestRequest, GuestResponse } from './guest-types.js';
+import { InstancePool } from './instance-pool.js';
+import { WagiTemplate, type WagiInstance } from './wagi/wagi-app.js';
+
+export interface GuestApp {
+  readonly spec: AppSpec;
+  readonly pool: { warm: number; busy: number };
+  handle(req: GuestRequest): GuestResponse | Promise<GuestResponse>;
+  close(): void;
+}
+
+export class WagiApp implements GuestApp {
+  readonly pool: InstancePool<WagiInstance>;
+  private readonly template: WagiTemplate;
+
+  constructor(readonly spec: AppSpec, module: WebAssembly.Module, log: Logger) {
+    const appLog = log.child({ app: spec.name, version: spec.version });
+    this.template = new WagiTemplate(module, spec.grants, spec.limits, (requestId, text) => {
+      for (const line of text.split('\n')) {
+        if (line !== '') appLog.info({ requestId, stream: 'stderr' }, line);
+      }
+    });
+    this.pool = new InstancePool(() => this.template.instantiate(), spec.min,
+      (err) => appLog.error({ err }, 'warm instance failed'));
+    this.pool.fill();
+  }
+
+  handle(req: GuestRequest): GuestResponse {
+    const instance = this.pool.take();
+    try {
+      return this.template.run(instance, req);
+    } finally {
+      // A WAGI instance has run _start to its end: it is never reused.
+      this.pool.spend();
+    }
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+}
+
+export function unknownAbi(spec: AppSpec): never {
+  throw new WarpError('WARP_E_BAD_ARTIFACT', `${spec.name}: this worker cannot run ABI ${spec.abi}`);
+}

@@ -1,0 +1,82 @@
+// A WAGI app on one worker: its template (the compiled module and shared imports), how a fresh
+// instance is made from it, and how one request runs through an instance.
+
+import { WarpError } from '../../src/errors.js';
+import type { AppGrants, AppLimits, GuestRequest, GuestResponse } from '../guest-types.js';
+import { OutputBuffer, Preview1Host, ProcExit, type WagiCall } from './preview1-host.js';
+import { cgiEnviron, wagiArgv } from './wagi-request.js';
+import { parseWagiOutput } from './wagi-response.js';
+
+export interface WagiInstance {
+  readonly exports: WebAssembly.Exports;
+  readonly memory: WebAssembly.Memory;
+  readonly start: () => void;
+}
+
+/** One per worker: a worker runs one WAGI guest at a time, so stdout can be reused. */
+const stdout = new OutputBuffer();
+
+export class WagiTemplate {
+  private readonly host = new Preview1Host();
+  private readonly imports: WebAssembly.Imports;
+
+  constructor(
+    readonly module: WebAssembly.Module,
+    private readonly grants: AppGrants,
+    private readonly limits: AppLimits,
+    private readonly stderr: (requestId: string, line: string) => void,
+  ) {
+    this.imports = this.host.importsFor(module);
+  }
+
+  instantiate(): WagiInstance {
+    const instance = new WebAssembly.Instance(this.module, this.imports);
+    const memory = instance.exports.memory;
+    const start = instance.exports._start;
+    if (!(memory instanceof WebAssembly.Memory) || typeof start !== 'function') {
+      throw new WarpError('WARP_E_BAD_ARTIFACT', 'a WAGI module must export memory and _start');
+    }
+    return { exports: instance.exports, memory, start: start as () => void };
+  }
+
+  /** Runs the guest to completion. The instance must not be used again afterwards. */
+  run(instance: WagiInstance, req: GuestRequest): GuestResponse {
+    const call = this.callFor(instance, req);
+    stdout.reset(this.limits.response + 64 * 1024);
+    this.host.active = call;
+    try {
+      instance.start();
+    } catch (err) {
+      if (!(err instanceof ProcExit)) throw err;
+      if (err.code !== 0) {
+        throw new WarpError('WARP_E_GUEST_EXIT', `the guest exited with code ${err.code}`);
+      }
+    } finally {
+      this.host.active = null;
+    }
+    const response = parseWagiOutput(stdout.view());
+    if (response.body.length > this.limits.response) {
+      throw new WarpError('WARP_E_RESPONSE_TOO_LARGE',
+        `the guest wrote a body over ${this.limits.response} bytes; raise limits.response`);
+    }
+    return response;
+  }
+
+  private callFor(instance: WagiInstance, req: GuestRequest): WagiCall {
+    const environ = cgiEnviron(req, this.grants.env);
+    const argv = wagiArgv(req);
+    const stderr = this.stderr;
+    const requestId = req.requestId;
+    return {
+      memory: instance.memory,
+      environ: environ.bytes,
+      environCount: environ.count,
+      argv: argv.bytes,
+      argc: argv.count,
+      stdin: req.body,
+      stdinPos: 0,
+      stdout,
+      stderr: (bytes) => stderr(requestId, Buffer.from(bytes).toString('utf8')),
+    };
+  }
+}

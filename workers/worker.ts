@@ -1,0 +1,118 @@
+// The worker thread: piscina calls the default export once per request frame. Deploys, removals
+// and stats arrive on a control port of our own, which the worker hands to the main thread at
+// start-up, so they never queue behind requests.
+
+import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
+
+import { pino } from 'pino';
+import { Piscina } from 'piscina';
+
+import { WarpError, warpCodeOf } from '../src/errors.js';
+import type { AppSpec, ControlMessage, ControlReply, WorkerStats } from './app-spec.js';
+import {
+  decodeHead, encodeFrame, encodeFrameWithBody, frameBody, toGuestRequest,
+  type RequestHead, type ResponseHead,
+} from './frame.js';
+import { WagiApp, type GuestApp } from './guest-app.js';
+
+interface WorkerOptions {
+  logLevel: string;
+}
+
+const options = workerData as WorkerOptions;
+const log = pino({ level: options.logLevel, base: { worker: threadId } });
+const apps = new Map<number, GuestApp>();
+
+export interface RequestTask {
+  frame: Uint8Array;
+}
+
+export default async function serve(task: RequestTask): Promise<unknown> {
+  const head = decodeHead<RequestHead>(task.frame);
+  const app = apps.get(head[0]);
+  if (app === undefined) {
+    return errorFrame('WARP_E_WORKER_LOST', 'the app is not loaded on this worker; retry');
+  }
+
+  let response;
+  try {
+    response = await app.handle(toGuestRequest(head, frameBody(task.frame)));
+  } catch (err) {
+    return guestFailure(app.spec, head[12], err);
+  }
+
+  const out: ResponseHead = [response.status, response.headers, '', ''];
+  return Piscina.move(encodeFrameWithBody(out, response.body));
+}
+
+function errorFrame(code: string, message: string): unknown {
+  const head: ResponseHead = [0, [], code, message];
+  return Piscina.move(encodeFrame(head, 0).frame);
+}
+
+/** Maps what a guest threw to the code the client sees; traps never leak a stack. */
+function guestFailure(spec: AppSpec, requestId: string, err: unknown): unknown {
+  const code = warpCodeOf(err);
+  if (code !== null) {
+    log.warn({ app: spec.name, requestId, code }, (err as Error).message);
+    return errorFrame(code, (err as Error).message);
+  }
+
+  const reason = err instanceof RangeError ? 'stack overflow' : describeTrap(err);
+  log.warn({ app: spec.name, requestId, reason }, 'guest trapped');
+  return errorFrame('WARP_E_GUEST_TRAP', `the guest trapped: ${reason}`);
+}
+
+function describeTrap(err: unknown): string {
+  if (err instanceof WebAssembly.RuntimeError) return err.message;
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+async function deploy(spec: AppSpec, module: WebAssembly.Module | null,
+  component: unknown): Promise<void> {
+  let app: GuestApp;
+  if (spec.abi === 'wagi') {
+    if (module === null) throw new WarpError('WARP_E_BAD_ARTIFACT', `${spec.name}: no module`);
+    app = new WagiApp(spec, module, log);
+  } else {
+    // Component support is loaded on a worker's first component, so WAGI-only workers stay small.
+    const { loadComponentApp } = await import('./component-app.js');
+    app = await loadComponentApp(spec, component, log);
+  }
+  apps.get(spec.key)?.close();
+  apps.set(spec.key, app);
+}
+
+function stats(): WorkerStats {
+  const list = [...apps.values()].map((app) => ({
+    key: app.spec.key, name: app.spec.name, warm: app.pool.warm, busy: app.pool.busy,
+  }));
+  return { apps: list };
+}
+
+async function onControl(msg: ControlMessage): Promise<ControlReply> {
+  switch (msg.op) {
+    case 'deploy':
+      await deploy(msg.spec, msg.module, msg.component);
+      return { op: 'ok', id: msg.id };
+    case 'remove':
+      apps.get(msg.key)?.close();
+      apps.delete(msg.key);
+      return { op: 'ok', id: msg.id };
+    case 'stats':
+      return { op: 'ok', id: msg.id, stats: stats() };
+  }
+}
+
+const control = new MessageChannel();
+control.port1.on('message', (msg: ControlMessage) => {
+  onControl(msg).then(
+    (reply) => control.port1.postMessage(reply),
+    (err: unknown) => control.port1.postMessage({
+      op: 'error', id: msg.id, code: warpCodeOf(err) ?? 'WARP_E_BAD_ARTIFACT',
+      message: (err as Error).message,
+    } satisfies ControlReply),
+  );
+});
+parentPort?.postMessage({ warpControl: control.port2, threadId }, [control.port2]);
