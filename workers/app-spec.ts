@@ -11,6 +11,8 @@ export interface AppSpec {
   min: number;
   max: number;
   reuse: boolean;
+  /** WAGI: 'reset' restores a served instance from its snapshot, 'fresh' makes a new one. */
+  recycle: 'reset' | 'fresh';
   limits: AppLimits;
   grants: AppGrants;
 }

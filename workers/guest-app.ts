@@ -33,12 +33,17 @@ export class WagiApp implements GuestApp {
 
   handle(req: GuestRequest): GuestResponse {
     const instance = this.pool.take();
+    let response: GuestResponse;
     try {
-      return this.template.run(instance, req);
-    } finally {
-      // A WAGI instance has run _start to its end: it is never reused.
+      response = this.template.run(instance, req);
+    } catch (err) {
+      // A trap or a failed exit may leave the instance half-way: it never serves again.
       this.pool.spend();
+      throw err;
     }
+    if (this.spec.recycle === 'reset' && instance.state.restore()) this.pool.give(instance);
+    else this.pool.spend();
+    return response;
   }
 
   close(): void {

@@ -17,7 +17,12 @@ export interface AppManifest {
   readonly hosts: readonly string[];
   /** Null when it is to be read from the artifact. */
   readonly abi: Abi | null;
-  readonly scale: { readonly min: number; readonly max: number; readonly reuse: boolean };
+  readonly scale: {
+    readonly min: number;
+    readonly max: number;
+    readonly reuse: boolean;
+    readonly recycle: 'reset' | 'fresh';
+  };
   readonly limits: {
     readonly memory: number;
     readonly timeout: number;
@@ -127,7 +132,7 @@ function checkAbi(raw: unknown, fail: Fail): Abi | null {
 }
 
 function checkScale(table: Record<string, unknown>, fail: Fail): AppManifest['scale'] {
-  onlyKeys(table, 'scale', ['min', 'max', 'reuse'], fail);
+  onlyKeys(table, 'scale', ['min', 'max', 'reuse', 'recycle'], fail);
   const min = table.min ?? MANIFEST_DEFAULTS.min;
   if (!isInteger(min) || min < 0 || min > 10_000) {
     fail('scale.min must be a non-negative integer (at most 10000)');
@@ -139,7 +144,14 @@ function checkScale(table: Record<string, unknown>, fail: Fail): AppManifest['sc
   if ((max as number) < (min as number)) fail('scale.max must not be less than scale.min');
   const reuse = table.reuse ?? false;
   if (typeof reuse !== 'boolean') fail('scale.reuse must be true or false');
-  return { min: min as number, max: max as number, reuse: reuse as boolean };
+  const recycle = table.recycle ?? 'reset';
+  if (recycle !== 'reset' && recycle !== 'fresh') {
+    fail("scale.recycle must be 'reset' (restore a served instance) or 'fresh' (a new one)");
+  }
+  return {
+    min: min as number, max: max as number, reuse: reuse as boolean,
+    recycle: recycle as 'reset' | 'fresh',
+  };
 }
 
 function checkLimits(table: Record<string, unknown>, fail: Fail): AppManifest['limits'] {

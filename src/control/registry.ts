@@ -15,6 +15,7 @@ import type { WorkerLink } from '../dispatch/worker-link.js';
 import { WarpError } from '../errors.js';
 import type { Router } from '../front/router.js';
 import { compileCoreModule, detectAbi, sha256Of } from './artifact.js';
+import { rewriteWagiModule } from './wasm/wagi-rewrite.js';
 
 export interface DeployResult {
   route: AppRoute;
@@ -57,7 +58,7 @@ export class Registry {
     }
     this.checkRouteFree(manifest, label);
 
-    const { artifact, cacheHit } = await this.build(bytes, abi, label);
+    const { artifact, cacheHit } = await this.build(bytes, abi, manifest.limits.memory, label);
     const spec = this.specFor(manifest, abi);
     const route = new AppRoute(spec, manifest, artifact,
       slotPreference(manifest.name, this.dispatcher.slots.length), Date.now());
@@ -90,12 +91,14 @@ export class Registry {
     return true;
   }
 
-  private async build(bytes: Uint8Array, abi: AppManifest['abi'], label: string): Promise<{
+  private async build(bytes: Uint8Array, abi: AppManifest['abi'], memoryLimit: number,
+    label: string): Promise<{
     artifact: RouteArtifact; cacheHit: boolean;
   }> {
     const sha256 = sha256Of(bytes);
     if (abi === 'wagi') {
-      const { module } = await compileCoreModule(bytes, label);
+      const rewritten = rewriteWagiModule(bytes, memoryLimit, label);
+      const { module } = await compileCoreModule(rewritten.bytes, label);
       return { artifact: { sha256, size: bytes.length, module, component: null }, cacheHit: false };
     }
     // jco is large: load it only once a node deploys its first component, to keep idle RSS low.
@@ -117,6 +120,7 @@ export class Registry {
       min: manifest.scale.min,
       max: manifest.scale.max,
       reuse: manifest.scale.reuse,
+      recycle: manifest.scale.recycle,
       limits: { ...manifest.limits },
       grants: { env: { ...manifest.grants.env } },
     };

@@ -4,13 +4,14 @@
 import { WarpError } from '../../src/errors.js';
 import type { AppGrants, AppLimits, GuestRequest, GuestResponse } from '../guest-types.js';
 import { OutputBuffer, Preview1Host, ProcExit, type WagiCall } from './preview1-host.js';
+import { InstanceState, memoryImage } from './instance-state.js';
 import { cgiEnviron, wagiArgv } from './wagi-request.js';
 import { parseWagiOutput } from './wagi-response.js';
 
 export interface WagiInstance {
-  readonly exports: WebAssembly.Exports;
   readonly memory: WebAssembly.Memory;
   readonly start: () => void;
+  readonly state: InstanceState;
 }
 
 /** One per worker: a worker runs one WAGI guest at a time, so stdout can be reused. */
@@ -19,6 +20,8 @@ const stdout = new OutputBuffer();
 export class WagiTemplate {
   private readonly host = new Preview1Host();
   private readonly imports: WebAssembly.Imports;
+  /** Memory right after instantiation; every instance of the template starts from it. */
+  private image: Uint8Array | null = null;
 
   constructor(
     readonly module: WebAssembly.Module,
@@ -36,10 +39,12 @@ export class WagiTemplate {
     if (!(memory instanceof WebAssembly.Memory) || typeof start !== 'function') {
       throw new WarpError('WARP_E_BAD_ARTIFACT', 'a WAGI module must export memory and _start');
     }
-    return { exports: instance.exports, memory, start: start as () => void };
+    this.image ??= memoryImage(memory);
+    const state = new InstanceState(instance.exports, memory, this.image);
+    return { memory, start: start as () => void, state };
   }
 
-  /** Runs the guest to completion. The instance must not be used again afterwards. */
+  /** Runs the guest to completion; the instance must be restored before it serves again. */
   run(instance: WagiInstance, req: GuestRequest): GuestResponse {
     const call = this.callFor(instance, req);
     stdout.reset(this.limits.response + 64 * 1024);

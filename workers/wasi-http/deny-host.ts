@@ -1,0 +1,73 @@
+// Deny stubs for the WASI interfaces that no manifest grant serves yet. Each call fails with the
+// interface's own error value, so a guest sees a normal "not allowed" and can answer with it.
+// Resources such as descriptors and sockets are never handed out; their classes exist because
+// the glue checks resource types against them.
+
+import type { IoError } from './io-host.js';
+
+const ACCESS_DENIED = Object.freeze({ tag: 'access-denied' });
+
+class Descriptor {}
+class DirectoryEntryStream {}
+
+/** No `files` grant is served yet: the guest sees no preopened directories. */
+function filesystem(): Record<string, object> {
+  return {
+    'wasi:filesystem/types': {
+      Descriptor,
+      DirectoryEntryStream,
+      filesystemErrorCode: (_err: IoError) => undefined,
+    },
+    'wasi:filesystem/preopens': { getDirectories: () => [] },
+  };
+}
+
+class Network {}
+class TcpSocket {}
+class UdpSocket {}
+class IncomingDatagramStream {}
+class OutgoingDatagramStream {}
+class ResolveAddressStream {}
+
+function denySocket(): never {
+  throw ACCESS_DENIED;
+}
+
+/** A guest gets a network handle, but every socket and name lookup on it is denied. */
+function sockets(): Record<string, object> {
+  return {
+    'wasi:sockets/network': { Network, networkErrorCode: (_err: IoError) => undefined },
+    'wasi:sockets/instance-network': { instanceNetwork: () => new Network() },
+    'wasi:sockets/tcp': { TcpSocket },
+    'wasi:sockets/tcp-create-socket': { createTcpSocket: denySocket },
+    'wasi:sockets/udp': { UdpSocket, IncomingDatagramStream, OutgoingDatagramStream },
+    'wasi:sockets/udp-create-socket': { createUdpSocket: denySocket },
+    'wasi:sockets/ip-name-lookup': { ResolveAddressStream, resolveAddresses: denySocket },
+  };
+}
+
+class Bucket {}
+
+function denyStore(): never {
+  throw ACCESS_DENIED;
+}
+
+/** No `key_value` grant is served yet: opening any store is denied. */
+function keyValue(): Record<string, object> {
+  return {
+    'wasi:keyvalue/store': { Bucket, open: denyStore },
+    'wasi:keyvalue/atomics': { increment: denyStore },
+    'wasi:keyvalue/batch': { getMany: denyStore, setMany: denyStore, deleteMany: denyStore },
+  };
+}
+
+/** The app has no runtime configuration: every key is absent. */
+function config(): Record<string, object> {
+  return {
+    'wasi:config/store': { get: (_key: string) => undefined, getAll: () => [] },
+  };
+}
+
+export function denyInterfaces(): Record<string, object> {
+  return { ...filesystem(), ...sockets(), ...keyValue(), ...config() };
+}
