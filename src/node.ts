@@ -24,7 +24,9 @@ export class WarpNode {
 
   constructor(readonly config: NodeConfig, readonly log: Logger) {
     this.binding = loadUws();
-    this.dispatcher = new Dispatcher({ workers: config.workers, logLevel: config.logLevel, log });
+    this.dispatcher = new Dispatcher({
+      workers: config.workers, logLevel: config.logLevel, lane: config.dispatch, log,
+    });
     const cacheDir = join(resolve(config.dataDir), 'cache');
     this.registry = new Registry(this.dispatcher, this.router, cacheDir, log);
     this.front = new Front(this.binding, this.router, this.dispatcher, {

@@ -10,10 +10,11 @@ import { Piscina } from 'piscina';
 import { WarpError, warpCodeOf } from '../src/errors.js';
 import type { AppSpec, ControlMessage, ControlReply, WorkerStats } from './app-spec.js';
 import {
-  decodeHead, encodeFrame, encodeFrameWithBody, frameBody, toGuestRequest,
+  decodeHead, encodeFrame, encodeFrameWithBody, frameBody, frameSeq, setFrameSeq, toGuestRequest,
   type RequestHead, type ResponseHead,
 } from './frame.js';
 import { WagiApp, type GuestApp } from './guest-app.js';
+import type { GuestResponse } from './guest-types.js';
 
 interface WorkerOptions {
   logLevel: string;
@@ -27,40 +28,58 @@ export interface RequestTask {
   frame: Uint8Array;
 }
 
+/** The piscina lane: one task per request. */
 export default async function serve(task: RequestTask): Promise<unknown> {
-  const head = decodeHead<RequestHead>(task.frame);
-  const app = apps.get(head[0]);
-  if (app === undefined) {
-    return errorFrame('WARP_E_WORKER_LOST', 'the app is not loaded on this worker; retry');
-  }
-
-  let response;
-  try {
-    response = await app.handle(toGuestRequest(head, frameBody(task.frame)));
-  } catch (err) {
-    return guestFailure(app.spec, head[12], err);
-  }
-
-  const out: ResponseHead = [response.status, response.headers, '', ''];
-  return Piscina.move(encodeFrameWithBody(out, response.body));
+  return Piscina.move(await serveFrame(task.frame));
 }
 
-function errorFrame(code: string, message: string): unknown {
+/** Runs one request frame and returns its response frame, with the same sequence number. */
+function serveFrame(frame: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  const seq = frameSeq(frame);
+  const head = decodeHead<RequestHead>(frame);
+  const app = apps.get(head[0]);
+  if (app === undefined) {
+    return errorFrame(seq, 'WARP_E_WORKER_LOST', 'the app is not loaded on this worker; retry');
+  }
+
+  let pending: GuestResponse | Promise<GuestResponse>;
+  try {
+    pending = app.handle(toGuestRequest(head, frameBody(frame)));
+  } catch (err) {
+    return guestFailure(seq, app.spec, head[12], err);
+  }
+  if (pending instanceof Promise) {
+    return pending.then((response) => responseFrame(seq, response),
+      (err: unknown) => guestFailure(seq, app.spec, head[12], err));
+  }
+  return responseFrame(seq, pending);
+}
+
+function responseFrame(seq: number, response: GuestResponse): Uint8Array {
+  const out: ResponseHead = [response.status, response.headers, '', ''];
+  const frame = encodeFrameWithBody(out, response.body);
+  setFrameSeq(frame, seq);
+  return frame;
+}
+
+function errorFrame(seq: number, code: string, message: string): Uint8Array {
   const head: ResponseHead = [0, [], code, message];
-  return Piscina.move(encodeFrame(head, 0).frame);
+  const frame = encodeFrame(head, 0).frame;
+  setFrameSeq(frame, seq);
+  return frame;
 }
 
 /** Maps what a guest threw to the code the client sees; traps never leak a stack. */
-function guestFailure(spec: AppSpec, requestId: string, err: unknown): unknown {
+function guestFailure(seq: number, spec: AppSpec, requestId: string, err: unknown): Uint8Array {
   const code = warpCodeOf(err);
   if (code !== null) {
     log.warn({ app: spec.name, requestId, code }, (err as Error).message);
-    return errorFrame(code, (err as Error).message);
+    return errorFrame(seq, code, (err as Error).message);
   }
 
   const reason = err instanceof RangeError ? 'stack overflow' : describeTrap(err);
   log.warn({ app: spec.name, requestId, reason }, 'guest trapped');
-  return errorFrame('WARP_E_GUEST_TRAP', `the guest trapped: ${reason}`);
+  return errorFrame(seq, 'WARP_E_GUEST_TRAP', `the guest trapped: ${reason}`);
 }
 
 function describeTrap(err: unknown): string {
@@ -105,6 +124,18 @@ async function onControl(msg: ControlMessage): Promise<ControlReply> {
   }
 }
 
+/** The port lane: request frames in, response frames out, each buffer transferred. */
+const requests = new MessageChannel();
+requests.port1.on('message', (frame: Uint8Array) => {
+  const out = serveFrame(frame);
+  if (out instanceof Promise) void out.then(postResponse);
+  else postResponse(out);
+});
+
+function postResponse(frame: Uint8Array): void {
+  requests.port1.postMessage(frame, [frame.buffer as ArrayBuffer]);
+}
+
 const control = new MessageChannel();
 control.port1.on('message', (msg: ControlMessage) => {
   onControl(msg).then(
@@ -115,4 +146,5 @@ control.port1.on('message', (msg: ControlMessage) => {
     } satisfies ControlReply),
   );
 });
-parentPort?.postMessage({ warpControl: control.port2, threadId }, [control.port2]);
+parentPort?.postMessage({ warpControl: control.port2, warpRequests: requests.port2, threadId },
+  [control.port2, requests.port2]);

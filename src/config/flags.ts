@@ -16,6 +16,7 @@ export interface NodeConfig {
   readonly logLevel: LogLevel;
   readonly dataDir: string;
   readonly trustProxy: boolean;
+  readonly dispatch: 'port' | 'piscina';
 }
 
 const FLAG_HELP: ReadonlyArray<readonly [string, string]> = [
@@ -26,6 +27,7 @@ const FLAG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--log-level <level>', `one of ${LOG_LEVELS.join(', ')} (default info)`],
   ['--data-dir <dir>', 'artifacts and caches (default ./.warpgrid)'],
   ['--trust-proxy', 'take client address and scheme from X-Forwarded-* headers'],
+  ['--dispatch <lane>', "'port' (default) or 'piscina': how requests reach workers"],
   ['--help', 'print this help and exit'],
   ['--version', 'print the version and exit'],
 ];
@@ -53,6 +55,7 @@ export function parseFlags(argv: string[]): ParsedFlags {
     logLevel: logLevelFlag(values['log-level']),
     dataDir: values['data-dir'] ?? './.warpgrid',
     trustProxy: values['trust-proxy'] === true,
+    dispatch: dispatchFlag(values.dispatch),
   };
   return { kind: 'run', config: Object.freeze(config) };
 }
@@ -71,6 +74,7 @@ function readArgs(argv: string[]) {
         'log-level': { type: 'string' },
         'data-dir': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
+        dispatch: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -98,4 +102,9 @@ function logLevelFlag(raw: string | undefined): LogLevel {
   if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
   throw new WarpError('WARP_E_BAD_FLAG', `--log-level must be one of ${LOG_LEVELS.join(', ')}, ` +
     `got '${raw}'`);
+}
+
+function dispatchFlag(raw: string | undefined): 'port' | 'piscina' {
+  if (raw === undefined || raw === 'port' || raw === 'piscina') return raw ?? 'port';
+  throw new WarpError('WARP_E_BAD_FLAG', `--dispatch must be 'port' or 'piscina', got '${raw}'`);
 }

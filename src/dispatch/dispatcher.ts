@@ -28,9 +28,23 @@ interface PoolWorker {
   readonly id: number;
 }
 
+/** What a worker posts once at start-up: its two ports. */
+interface WorkerHello {
+  warpControl?: MessagePort;
+  warpRequests?: MessagePort;
+  threadId?: number;
+}
+
+/**
+ * How a request reaches its worker. 'port': a MessagePort per worker, one transferred frame each
+ * way. 'piscina': pool.run with the balancer; the same placement, with piscina's per-task cost.
+ */
+export type DispatchLane = 'port' | 'piscina';
+
 export interface DispatcherOptions {
   workers: number;
   logLevel: string;
+  lane: DispatchLane;
   log: Logger;
 }
 
@@ -38,6 +52,7 @@ export class Dispatcher {
   readonly slots: Array<WorkerLink | null>;
   private readonly pool: Piscina;
   private readonly log: Logger;
+  private readonly lane: DispatchLane;
   private readonly created = new Map<number, Worker | null>();
   private readonly running = new Set<Exchange>();
   /** Requests waiting in some app's line, so the watchdog can expire them too. */
@@ -48,6 +63,7 @@ export class Dispatcher {
 
   constructor(opts: DispatcherOptions) {
     this.log = opts.log;
+    this.lane = opts.lane;
     this.slots = new Array<WorkerLink | null>(opts.workers).fill(null);
     this.pool = new Piscina({
       filename: WORKER_FILE,
@@ -60,8 +76,8 @@ export class Dispatcher {
       workerData: { logLevel: opts.logLevel },
       loadBalancer: (task, workers) => pickChosen(task, workers),
     });
-    this.pool.on('message', (msg: { warpControl?: MessagePort; threadId?: number }) => {
-      if (msg.warpControl && msg.threadId !== undefined) this.join(msg.threadId, msg.warpControl);
+    this.pool.on('message', (msg: WorkerHello) => {
+      if (msg.warpControl && msg.warpRequests && msg.threadId !== undefined) this.join(msg);
     });
     this.pool.on('workerCreate', (w: PoolWorker) => this.onCreate(w));
     this.pool.on('workerDestroy', (w: PoolWorker) => this.onDestroy(w));
@@ -135,13 +151,14 @@ export class Dispatcher {
     link.inflight++;
     route.inflight++;
     this.running.add(ex);
+    if (this.lane === 'port') return link.post(ex);
     const frame = ex.frame;
     this.pool.run({ frame, [CHOSEN]: link }, { transferList: [frame.buffer as ArrayBuffer] })
       .then((out: Uint8Array) => this.finish(ex, out, null),
         (err: unknown) => this.finish(ex, null, err));
   }
 
-  private finish(ex: Exchange, out: Uint8Array | null, err: unknown): void {
+  private readonly finish = (ex: Exchange, out: Uint8Array | null, err: unknown): void => {
     const route = ex.route;
     if (ex.link !== null) ex.link.inflight--;
     route.inflight--;
@@ -152,7 +169,7 @@ export class Dispatcher {
     }
     this.pump(route);
     if (route.retired && route.inflight === 0) this.unplace(route);
-  }
+  };
 
   /** Starts waiting requests while the app is under scale.max and a worker holds it. */
   private pump(route: AppRoute): void {
@@ -230,13 +247,15 @@ export class Dispatcher {
     void worker.terminate();
   }
 
-  private join(threadId: number, port: MessagePort): void {
+  private join(hello: WorkerHello): void {
+    const { threadId, warpControl, warpRequests } = hello as Required<WorkerHello>;
     const slot = this.slots.indexOf(null);
     if (slot === -1) {
-      port.close();
+      warpControl.close();
+      warpRequests.close();
       return;
     }
-    const link = new WorkerLink(threadId, slot, port);
+    const link = new WorkerLink(threadId, slot, warpControl, warpRequests, this.finish);
     this.slots[slot] = link;
     if (this.created.has(threadId)) this.goOnline(link);
   }

@@ -4,6 +4,8 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 
 import { WarpError, type WarpErrorCode } from '../errors.js';
 import type { ControlMessage, ControlReply, WorkerStats } from '../../workers/app-spec.js';
+import { frameSeq, setFrameSeq } from '../../workers/frame.js';
+import type { Exchange } from './exchange.js';
 
 type Pending = { resolve: (reply: ControlReply) => void; reject: (err: Error) => void };
 type Outgoing = ControlMessage extends infer M ? M extends { id: number } ? Omit<M, 'id'> : never
@@ -20,9 +22,38 @@ export class WorkerLink {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(readonly threadId: number, readonly slot: number, private readonly port: MessagePort) {
+  /** Requests sent on the port lane, by sequence number. */
+  private readonly running = new Map<number, Exchange>();
+  private nextSeq = 1;
+
+  constructor(
+    readonly threadId: number,
+    readonly slot: number,
+    private readonly port: MessagePort,
+    private readonly requests: MessagePort,
+    private readonly onDone: (ex: Exchange, frame: Uint8Array | null, err: unknown) => void,
+  ) {
     port.on('message', (reply: ControlReply) => this.onReply(reply));
     port.unref();
+    requests.on('message', (frame: Uint8Array) => this.onResponse(frame));
+    requests.unref();
+  }
+
+  /** Sends a request frame on the port lane; its buffer is transferred. */
+  post(ex: Exchange): void {
+    const seq = this.nextSeq;
+    this.nextSeq = (seq + 1) >>> 0 || 1;
+    setFrameSeq(ex.frame, seq);
+    this.running.set(seq, ex);
+    this.requests.postMessage(ex.frame, [ex.frame.buffer as ArrayBuffer]);
+  }
+
+  private onResponse(frame: Uint8Array): void {
+    const seq = frameSeq(frame);
+    const ex = this.running.get(seq);
+    if (ex === undefined) return;
+    this.running.delete(seq);
+    this.onDone(ex, frame, null);
   }
 
   send(msg: Outgoing): Promise<ControlReply> {
@@ -40,13 +71,16 @@ export class WorkerLink {
     return reply.op === 'ok' && reply.stats ? reply.stats : { apps: [] };
   }
 
-  /** Fails every pending control call: the worker is gone. */
+  /** Fails every pending call and request: the worker is gone. */
   close(): void {
-    for (const p of this.pending.values()) {
-      p.reject(new WarpError('WARP_E_WORKER_LOST', `worker ${this.threadId} exited`));
-    }
+    const lost = new WarpError('WARP_E_WORKER_LOST', `worker ${this.threadId} exited while ` +
+      'running the request; retry');
+    for (const p of this.pending.values()) p.reject(lost);
     this.pending.clear();
+    for (const ex of this.running.values()) this.onDone(ex, null, lost);
+    this.running.clear();
     this.port.close();
+    this.requests.close();
   }
 
   private onReply(reply: ControlReply): void {

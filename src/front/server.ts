@@ -106,7 +106,7 @@ export class Front {
       route.spec.key, method, url, req.getQuery() ?? '', decodePath(match.pathInfo),
       match.scriptName, headers, this.remoteAddr(res, req), this.scheme(req),
       host === '' ? `${this.opts.host}:${this.port}` : host, this.opts.host, String(this.port),
-      requestId, 0,
+      requestId,
     ];
 
     const ex = new FrontExchange(res, route, head, method === 'HEAD', requestId, this.dispatcher);

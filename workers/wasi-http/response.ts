@@ -1,0 +1,47 @@
+// Turning what a guest set on its response-outparam into the GuestResponse the core sends.
+
+import { WarpError } from '../../src/errors.js';
+import type { GuestResponse } from '../guest-types.js';
+import type { Exchange, OutgoingBody } from './http-host.js';
+
+/**
+ * The front frames the body it is given and sets content-length itself, so a guest's own
+ * content-length is dropped rather than sent twice or wrong.
+ */
+const FRAMED_BY_FRONT = 'content-length';
+
+const EMPTY = new Uint8Array(0);
+
+function bodyBytes(body: OutgoingBody): Uint8Array {
+  const { chunks } = body;
+  if (chunks.length === 0) return EMPTY;
+  // The glue copies each write out of guest memory, so a single chunk owns its buffer.
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const bytes = new Uint8Array(body.size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+export function responseOf(exchange: Exchange): GuestResponse {
+  const { response, failure } = exchange;
+  if (failure !== null) {
+    throw new WarpError('WARP_E_GUEST_TRAP',
+      `the guest answered with error-code ${failure.tag} instead of a response`);
+  }
+  if (response === null) {
+    throw new WarpError('WARP_E_BAD_RESPONSE',
+      'the guest returned from wasi:http/incoming-handler.handle without setting a response');
+  }
+  if (response.bodyTaken && !response.body_.finished) {
+    throw new WarpError('WARP_E_BAD_RESPONSE',
+      'the guest returned without finishing the response body (outgoing-body.finish)');
+  }
+
+  const headers: string[] = [];
+  response.fields.flattenInto(headers, FRAMED_BY_FRONT);
+  return { status: response.status, headers, body: bodyBytes(response.body_) };
+}
