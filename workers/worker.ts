@@ -14,6 +14,7 @@ import {
   type RequestHead, type ResponseHead,
 } from './frame.js';
 import { WagiApp, type GuestApp } from './guest-app.js';
+import { interrupter } from './interrupt.js';
 import type { GuestResponse } from './guest-types.js';
 
 interface WorkerOptions {
@@ -43,10 +44,13 @@ function serveFrame(frame: Uint8Array): Uint8Array | Promise<Uint8Array> {
   }
 
   let pending: GuestResponse | Promise<GuestResponse>;
+  interrupter.begin(seq);
   try {
     pending = app.handle(toGuestRequest(head, frameBody(frame)));
   } catch (err) {
     return guestFailure(seq, app.spec, head[12], err);
+  } finally {
+    interrupter.end();
   }
   if (pending instanceof Promise) {
     return pending.then((response) => responseFrame(seq, response),
@@ -71,6 +75,11 @@ function errorFrame(seq: number, code: string, message: string): Uint8Array {
 
 /** Maps what a guest threw to the code the client sees; traps never leak a stack. */
 function guestFailure(seq: number, spec: AppSpec, requestId: string, err: unknown): Uint8Array {
+  if (interrupter.wanted(seq)) {
+    log.warn({ app: spec.name, requestId, ms: spec.limits.timeout }, 'guest interrupted');
+    return errorFrame(seq, 'WARP_E_TIMEOUT', `app '${spec.name}' was stopped at its deadline ` +
+      `(limits.timeout ${spec.limits.timeout} ms)`);
+  }
   const code = warpCodeOf(err);
   if (code !== null) {
     log.warn({ app: spec.name, requestId, code }, (err as Error).message);
@@ -146,5 +155,7 @@ control.port1.on('message', (msg: ControlMessage) => {
     } satisfies ControlReply),
   );
 });
-parentPort?.postMessage({ warpControl: control.port2, warpRequests: requests.port2, threadId },
-  [control.port2, requests.port2]);
+parentPort?.postMessage({
+  warpControl: control.port2, warpRequests: requests.port2, threadId,
+  interruptFlags: interrupter.memory.buffer,
+}, [control.port2, requests.port2]);

@@ -1,9 +1,11 @@
 // Command-line flags of the daemon: parsed and checked once, then frozen into a NodeConfig.
 
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { WarpError } from '../errors.js';
+import { durationField } from './manifest.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -17,6 +19,12 @@ export interface NodeConfig {
   readonly dataDir: string;
   readonly trustProxy: boolean;
   readonly dispatch: 'port' | 'piscina';
+  readonly adminHost: string;
+  readonly adminPort: number;
+  /** Where the admin API's bearer token lives: read if it exists, else created. */
+  readonly adminTokenFile: string;
+  /** How long a SIGTERM waits for in-flight requests, in ms. */
+  readonly drainTimeout: number;
 }
 
 const FLAG_HELP: ReadonlyArray<readonly [string, string]> = [
@@ -28,12 +36,16 @@ const FLAG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--data-dir <dir>', 'artifacts and caches (default ./.warpgrid)'],
   ['--trust-proxy', 'take client address and scheme from X-Forwarded-* headers'],
   ['--dispatch <lane>', "'port' (default) or 'piscina': how requests reach workers"],
+  ['--admin-host <addr>', 'address of the admin API (default 127.0.0.1)'],
+  ['--admin-port <n>', 'port of the admin API, 0 picks a free one (default 8444)'],
+  ['--admin-token-file <f>', 'bearer token of the admin API (default <data-dir>/admin-token)'],
+  ['--drain-timeout <t>', "on SIGTERM, wait this long for in-flight requests (default '10s')"],
   ['--help', 'print this help and exit'],
   ['--version', 'print the version and exit'],
 ];
 
 export function helpText(): string {
-  const lines = FLAG_HELP.map(([flag, what]) => `  ${flag.padEnd(22)} ${what}`);
+  const lines = FLAG_HELP.map(([flag, what]) => `  ${flag.padEnd(24)} ${what}`);
   return ['Usage: node dist/main.js --manifests ./manifests [flags]', '', ...lines, ''].join('\n');
 }
 
@@ -47,15 +59,20 @@ export function parseFlags(argv: string[]): ParsedFlags {
   if (values.help === true) return { kind: 'help' };
   if (values.version === true) return { kind: 'version' };
 
+  const dataDir = values['data-dir'] ?? './.warpgrid';
   const config: NodeConfig = {
     manifests: values.manifests ?? null,
     port: integerFlag('--port', values.port, 8443, 0, 65535),
     host: values.host ?? '127.0.0.1',
     workers: integerFlag('--workers', values.workers, availableParallelism(), 1, 256),
     logLevel: logLevelFlag(values['log-level']),
-    dataDir: values['data-dir'] ?? './.warpgrid',
+    dataDir,
     trustProxy: values['trust-proxy'] === true,
     dispatch: dispatchFlag(values.dispatch),
+    adminHost: values['admin-host'] ?? '127.0.0.1',
+    adminPort: integerFlag('--admin-port', values['admin-port'], 8444, 0, 65535),
+    adminTokenFile: values['admin-token-file'] ?? join(dataDir, 'admin-token'),
+    drainTimeout: drainTimeoutFlag(values['drain-timeout']),
   };
   return { kind: 'run', config: Object.freeze(config) };
 }
@@ -75,6 +92,10 @@ function readArgs(argv: string[]) {
         'data-dir': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
         dispatch: { type: 'string' },
+        'admin-host': { type: 'string' },
+        'admin-port': { type: 'string' },
+        'admin-token-file': { type: 'string' },
+        'drain-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -107,4 +128,14 @@ function logLevelFlag(raw: string | undefined): LogLevel {
 function dispatchFlag(raw: string | undefined): 'port' | 'piscina' {
   if (raw === undefined || raw === 'port' || raw === 'piscina') return raw ?? 'port';
   throw new WarpError('WARP_E_BAD_FLAG', `--dispatch must be 'port' or 'piscina', got '${raw}'`);
+}
+
+function drainTimeoutFlag(raw: string | undefined): number {
+  const fail = (): never => {
+    throw new WarpError('WARP_E_BAD_FLAG', `--drain-timeout must be a duration such as '10s', ` +
+      `'500ms' or 0, got '${raw}'`);
+  };
+  if (raw === undefined) return 10_000;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return durationField(raw, '--drain-timeout', 10_000, fail);
 }

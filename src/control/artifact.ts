@@ -12,15 +12,6 @@ const CORE_VERSION = [0x01, 0x00, 0x00, 0x00];
 const COMPONENT_LAYER = [0x0d, 0x00, 0x01, 0x00];
 const KNOWN_PREVIEW1 = new Set<string>(PREVIEW1_FUNCTIONS);
 
-export interface CompiledArtifact {
-  sha256: string;
-  size: number;
-  abi: Abi;
-  /** The core module of a WAGI guest; null for a component. */
-  module: WebAssembly.Module | null;
-  compileMs: number;
-}
-
 export function sha256Of(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -37,23 +28,19 @@ export function detectAbi(bytes: Uint8Array, label: string): Abi {
     `${label}: unsupported WebAssembly version or layer in the header`);
 }
 
-/** Compiles a WAGI core module and refuses imports that WarpGrid does not provide. */
-export async function compileCoreModule(bytes: Uint8Array, label: string): Promise<{
-  module: WebAssembly.Module; compileMs: number;
-}> {
-  const t0 = performance.now();
-  let module: WebAssembly.Module;
+/** Compiles a core module, naming the artifact when V8 refuses it. */
+export async function compileCoreModule(bytes: Uint8Array, label: string):
+  Promise<WebAssembly.Module> {
   try {
-    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (err) {
     throw new WarpError('WARP_E_BAD_ARTIFACT',
       `${label}: the module does not compile: ${(err as Error).message}`);
   }
-  checkWagiShape(module, label);
-  return { module, compileMs: performance.now() - t0 };
 }
 
-function checkWagiShape(module: WebAssembly.Module, label: string): void {
+/** Refuses a WAGI guest that imports what WarpGrid does not provide or lacks its exports. */
+export function checkWagiShape(module: WebAssembly.Module, label: string): void {
   for (const imp of WebAssembly.Module.imports(module)) {
     const known = imp.module === PREVIEW1 && imp.kind === 'function' &&
       KNOWN_PREVIEW1.has(imp.name);

@@ -14,7 +14,8 @@ import { slotPreference } from '../dispatch/rendezvous.js';
 import type { WorkerLink } from '../dispatch/worker-link.js';
 import { WarpError } from '../errors.js';
 import type { Router } from '../front/router.js';
-import { compileCoreModule, detectAbi, sha256Of } from './artifact.js';
+import { checkWagiShape, compileCoreModule, detectAbi, sha256Of } from './artifact.js';
+import { instrumentForInterrupt } from './wasm/interrupt-instrument.js';
 import { rewriteWagiModule } from './wasm/wagi-rewrite.js';
 
 export interface DeployResult {
@@ -97,8 +98,11 @@ export class Registry {
   }> {
     const sha256 = sha256Of(bytes);
     if (abi === 'wagi') {
-      const rewritten = rewriteWagiModule(bytes, memoryLimit, label);
-      const { module } = await compileCoreModule(rewritten.bytes, label);
+      // Check the guest as written before WarpGrid adds its own import and exports.
+      checkWagiShape(await compileCoreModule(bytes, label), label);
+      const interruptible = await instrumentForInterrupt(bytes, label);
+      const rewritten = rewriteWagiModule(interruptible, memoryLimit, label);
+      const module = await compileCoreModule(rewritten.bytes, label);
       return { artifact: { sha256, size: bytes.length, module, component: null }, cacheHit: false };
     }
     // jco is large: load it only once a node deploys its first component, to keep idle RSS low.

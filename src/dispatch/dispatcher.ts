@@ -18,6 +18,8 @@ const SPILL_DEPTH = 2;
 /** How many shards, home included, a hot app may spread over. */
 const SPILL_WIDTH = 3;
 const WATCHDOG_MS = 10;
+/** How long an interrupted guest has to stop before its worker is replaced. */
+const STOP_GRACE_MS = 250;
 
 const WORKER_FILE = fileURLToPath(new URL('../../workers/worker.js', import.meta.url));
 
@@ -32,6 +34,7 @@ interface PoolWorker {
 interface WorkerHello {
   warpControl?: MessagePort;
   warpRequests?: MessagePort;
+  interruptFlags?: SharedArrayBuffer;
   threadId?: number;
 }
 
@@ -151,6 +154,7 @@ export class Dispatcher {
     link.inflight++;
     route.inflight++;
     this.running.add(ex);
+    link.number(ex);
     if (this.lane === 'port') return link.post(ex);
     const frame = ex.frame;
     this.pool.run({ frame, [CHOSEN]: link }, { transferList: [frame.buffer as ArrayBuffer] })
@@ -218,16 +222,25 @@ export class Dispatcher {
   }
 
   /**
-   * Answers 504 for requests past their deadline. A WAGI guest runs synchronously, so a worker
-   * stuck in a guest cannot be reached; it is terminated and piscina starts a replacement.
+   * Answers 504 for requests past their deadline and asks their guest to stop. Instrumented
+   * guests trap at their next loop or call; a guest that has not stopped after STOP_GRACE_MS
+   * (not instrumented, or stuck in a long host call) costs its worker, which piscina replaces.
    */
   private expire(): void {
     const now = performance.now();
     for (const ex of this.running) {
-      if (ex.finished || now < ex.deadline) continue;
+      if (ex.stopAskedAt !== 0) {
+        if (now - ex.stopAskedAt > STOP_GRACE_MS && ex.link !== null) {
+          ex.stopAskedAt = Infinity;
+          this.terminate(ex.link, ex.route.name);
+        }
+        continue;
+      }
+      if (now < ex.deadline) continue;
       ex.fail('WARP_E_TIMEOUT', `app '${ex.route.name}' did not answer within ` +
         `${ex.route.spec.limits.timeout} ms (limits.timeout)`);
-      if (ex.link !== null) this.terminate(ex.link, ex.route.name);
+      ex.stopAskedAt = now;
+      ex.link?.interrupt(ex);
     }
     for (const ex of this.queued) {
       if (now < ex.deadline) continue;
@@ -248,14 +261,15 @@ export class Dispatcher {
   }
 
   private join(hello: WorkerHello): void {
-    const { threadId, warpControl, warpRequests } = hello as Required<WorkerHello>;
+    const { threadId, warpControl, warpRequests, interruptFlags } = hello as Required<WorkerHello>;
     const slot = this.slots.indexOf(null);
     if (slot === -1) {
       warpControl.close();
       warpRequests.close();
       return;
     }
-    const link = new WorkerLink(threadId, slot, warpControl, warpRequests, this.finish);
+    const link = new WorkerLink(threadId, slot, warpControl, warpRequests, this.finish,
+      interruptFlags);
     this.slots[slot] = link;
     if (this.created.has(threadId)) this.goOnline(link);
   }

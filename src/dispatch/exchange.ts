@@ -11,6 +11,10 @@ export interface Exchange {
   /** performance.now() after which the request gets 504. */
   deadline: number;
   link: WorkerLink | null;
+  /** Pairs the response with the request on its worker, and names it to the interrupter. */
+  seq: number;
+  /** performance.now() when the watchdog asked the guest to stop, or 0. */
+  stopAskedAt: number;
   /** Set once a response or an error has been written. */
   finished: boolean;
   respond(frame: Uint8Array): void;

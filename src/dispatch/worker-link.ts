@@ -19,6 +19,8 @@ export class WorkerLink {
   /** Keys of the app versions deployed and acknowledged on this worker. */
   readonly keys = new Set<number>();
   worker: Worker | null = null;
+  /** [0]: the request the watchdog wants stopped; shared with the worker's interrupt check. */
+  readonly interruptFlags: Int32Array;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
@@ -32,20 +34,32 @@ export class WorkerLink {
     private readonly port: MessagePort,
     private readonly requests: MessagePort,
     private readonly onDone: (ex: Exchange, frame: Uint8Array | null, err: unknown) => void,
+    flags: SharedArrayBuffer,
   ) {
+    this.interruptFlags = new Int32Array(flags, 0, 2);
     port.on('message', (reply: ControlReply) => this.onReply(reply));
     port.unref();
     requests.on('message', (frame: Uint8Array) => this.onResponse(frame));
     requests.unref();
   }
 
-  /** Sends a request frame on the port lane; its buffer is transferred. */
-  post(ex: Exchange): void {
+  /** Numbers a request for this worker; 0 is never used, it means "none". */
+  number(ex: Exchange): void {
     const seq = this.nextSeq;
-    this.nextSeq = (seq + 1) >>> 0 || 1;
+    this.nextSeq = (seq + 1) % 0x7fffffff || 1;
+    ex.seq = seq;
     setFrameSeq(ex.frame, seq);
-    this.running.set(seq, ex);
+  }
+
+  /** Sends a numbered request frame on the port lane; its buffer is transferred. */
+  post(ex: Exchange): void {
+    this.running.set(ex.seq, ex);
     this.requests.postMessage(ex.frame, [ex.frame.buffer as ArrayBuffer]);
+  }
+
+  /** Asks the worker's interrupt check to trap the guest running this request. */
+  interrupt(ex: Exchange): void {
+    Atomics.store(this.interruptFlags, 0, ex.seq);
   }
 
   private onResponse(frame: Uint8Array): void {

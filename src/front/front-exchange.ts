@@ -27,6 +27,8 @@ export class FrontExchange implements Exchange {
   frame: Uint8Array = new Uint8Array(0);
   deadline: number;
   link: Exchange['link'] = null;
+  seq = 0;
+  stopAskedAt = 0;
   finished = false;
   private bodyOffset = 0;
   private received = 0;

@@ -7,6 +7,10 @@
 import { randomFillSync } from 'node:crypto';
 
 import { WarpError } from '../../src/errors.js';
+import {
+  INTERRUPT_FUNCTION, INTERRUPT_MODULE,
+} from '../../src/control/wasm/interrupt-instrument.js';
+import { interrupter } from '../interrupt.js';
 
 export const PREVIEW1 = 'wasi_snapshot_preview1';
 
@@ -93,7 +97,11 @@ export class Preview1Host {
       if (imp.module !== PREVIEW1 || imp.kind !== 'function') continue;
       fns[imp.name] = impl[imp.name] ?? denied;
     }
-    return { [PREVIEW1]: fns };
+    const imports: WebAssembly.Imports = { [PREVIEW1]: fns };
+    const instrumented = WebAssembly.Module.imports(module).some((imp) =>
+      imp.module === INTERRUPT_MODULE && imp.name === INTERRUPT_FUNCTION);
+    if (instrumented) imports[INTERRUPT_MODULE] = { [INTERRUPT_FUNCTION]: interrupter.check };
+    return imports;
   }
 
   private call(): WagiCall {

@@ -83,8 +83,16 @@ class Instance implements ComponentInstance {
       this.template.host.stdout.flush();
       this.template.host.stderr.flush();
     }
-    if (exchange.tooLarge) throw tooLarge(limits);
-    return responseOf(exchange);
+    if (exchange.tooLarge) {
+      this.broken = true;
+      throw tooLarge(limits);
+    }
+    try {
+      return responseOf(exchange);
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
   }
 }
 

@@ -36,9 +36,12 @@ export function responseOf(exchange: Exchange): GuestResponse {
     throw new WarpError('WARP_E_BAD_RESPONSE',
       'the guest returned from wasi:http/incoming-handler.handle without setting a response');
   }
+  // wasi-http: a body dropped without outgoing-body.finish is an incomplete response. That is
+  // how StarlingMonkey answers when a JS handler throws (status 500, body never finished), so it
+  // counts as a guest failure, like a trap.
   if (response.bodyTaken && !response.body_.finished) {
-    throw new WarpError('WARP_E_BAD_RESPONSE',
-      'the guest returned without finishing the response body (outgoing-body.finish)');
+    throw new WarpError('WARP_E_GUEST_TRAP', 'the guest did not finish its response body ' +
+      `(status ${response.status}); see the app's stderr for the guest's own error`);
   }
 
   const headers: string[] = [];
