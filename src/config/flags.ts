@@ -33,7 +33,7 @@ const FLAG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--host <addr>', 'address to listen on (default 127.0.0.1)'],
   ['--workers <n>', 'worker threads that run guests (default: CPU count)'],
   ['--log-level <level>', `one of ${LOG_LEVELS.join(', ')} (default info)`],
-  ['--data-dir <dir>', 'artifacts and caches (default ./.warpgrid)'],
+  ['--data-dir <dir>', 'artifacts, deployments and caches (default ./.warpgrid)'],
   ['--trust-proxy', 'take client address and scheme from X-Forwarded-* headers'],
   ['--dispatch <lane>', "'port' (default) or 'piscina': how requests reach workers"],
   ['--admin-host <addr>', 'address of the admin API (default 127.0.0.1)'],

@@ -28,6 +28,8 @@ export interface DeployResult {
 export class Registry {
   readonly apps = new Map<string, AppRoute>();
   deploys = 0;
+  /** Replaced or removed versions that still have requests running. */
+  private readonly retiring = new Set<AppRoute>();
   private nextKey = 1;
 
   constructor(
@@ -60,6 +62,32 @@ export class Registry {
     this.checkRouteFree(manifest, label);
 
     const { artifact, cacheHit } = await this.build(bytes, abi, manifest.limits.memory, label);
+    return this.swapIn(manifest, abi, artifact, cacheHit, t0);
+  }
+
+  /** New scale bounds make a new version of the same compiled artifact, swapped in the same way. */
+  async rescale(name: string, scale: AppManifest['scale']): Promise<DeployResult> {
+    const current = this.apps.get(name);
+    if (current === undefined) {
+      throw new WarpError('WARP_E_NO_SUCH_APP', `no app '${name}' is deployed; see warp list`);
+    }
+    const manifest = { ...current.manifest, scale: { ...scale } };
+    return this.swapIn(manifest, current.spec.abi, current.artifact, false, performance.now());
+  }
+
+  /** Requests running or waiting on any version of any app, including retired versions. */
+  busy(): number {
+    let count = 0;
+    for (const route of this.apps.values()) count += route.inflight + route.waiting.length;
+    for (const route of this.retiring) {
+      if (route.inflight === 0) this.retiring.delete(route);
+      else count += route.inflight;
+    }
+    return count;
+  }
+
+  private async swapIn(manifest: AppManifest, abi: AppSpec['abi'], artifact: RouteArtifact,
+    cacheHit: boolean, t0: number): Promise<DeployResult> {
     const spec = this.specFor(manifest, abi);
     const route = new AppRoute(spec, manifest, artifact,
       slotPreference(manifest.name, this.dispatcher.slots.length), Date.now());
@@ -73,12 +101,12 @@ export class Registry {
     this.apps.set(manifest.name, route);
     if (previous !== undefined) {
       this.router.delete(previous);
-      this.dispatcher.retire(previous);
+      this.retire(previous);
     }
     this.router.set(route);
     this.deploys++;
     this.log.info({ app: manifest.name, version: spec.version, abi, sha256: artifact.sha256,
-      ms: round(coldStartMs), cacheHit }, 'app deployed');
+      min: spec.min, max: spec.max, ms: round(coldStartMs), cacheHit }, 'app deployed');
     return { route, coldStartMs, cacheHit };
   }
 
@@ -87,9 +115,14 @@ export class Registry {
     if (route === undefined) return false;
     this.apps.delete(name);
     this.router.delete(route);
-    this.dispatcher.retire(route);
+    this.retire(route);
     this.log.info({ app: name, version: route.spec.version }, 'app removed');
     return true;
+  }
+
+  private retire(route: AppRoute): void {
+    this.dispatcher.retire(route);
+    if (route.inflight > 0) this.retiring.add(route);
   }
 
   private async build(bytes: Uint8Array, abi: AppManifest['abi'], memoryLimit: number,
