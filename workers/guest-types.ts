@@ -36,6 +36,19 @@ export interface GuestResponse {
 /** What the manifest grants an app, as the worker receives it. */
 export interface AppGrants {
   env: Record<string, string>;
+  /** Read-only directory mappings: `source` on the host is seen as `guest` inside. */
+  files: FileGrant[];
+  /** `scheme://host[:port]` patterns; `*.` wildcards a subdomain, `:*` any port. */
+  allowedOutboundHosts: string[];
+  /** Names of the key-value stores the app may open. */
+  keyValue: string[];
+}
+
+export interface FileGrant {
+  /** Absolute host path of a directory. */
+  source: string;
+  /** Absolute path the guest opens it by, e.g. `/static`. */
+  guest: string;
 }
 
 export interface AppLimits {

@@ -29,7 +29,12 @@ export interface AppManifest {
     readonly body: number;
     readonly response: number;
   };
-  readonly grants: { readonly env: Readonly<Record<string, string>> };
+  readonly grants: {
+    readonly env: Readonly<Record<string, string>>;
+    readonly files: ReadonlyArray<{ readonly source: string; readonly guest: string }>;
+    readonly allowedOutboundHosts: readonly string[];
+    readonly keyValue: readonly string[];
+  };
 }
 
 export const MANIFEST_DEFAULTS = {
@@ -94,7 +99,7 @@ export function checkManifest(doc: Record<string, unknown>, where: Where,
     abi: checkAbi(doc.abi, fail),
     scale: checkScale(section(doc, 'scale', fail), fail),
     limits: checkLimits(section(doc, 'limits', fail), fail),
-    grants: checkGrants(section(doc, 'grants', fail), fail),
+    grants: checkGrants(section(doc, 'grants', fail), fail, resolveModule),
   };
 }
 
@@ -168,9 +173,24 @@ function checkLimits(table: Record<string, unknown>, fail: Fail): AppManifest['l
   };
 }
 
-function checkGrants(table: Record<string, unknown>, fail: Fail): AppManifest['grants'] {
-  onlyKeys(table, 'grants', ['env'], fail);
-  const env = table.env ?? {};
+const GRANT_KEYS = ['env', 'files', 'allowed_outbound_hosts', 'key_value'];
+const GUEST_PATH = /^(\/[A-Za-z0-9._~+-]+)+$|^\/$/;
+const STORE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** scheme://host[:port], where host may start with `*.` and port may be `*`. */
+const OUTBOUND = /^(https?):\/\/(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(:(\d{1,5}|\*))?$/;
+
+function checkGrants(table: Record<string, unknown>, fail: Fail,
+  resolvePath: (p: string) => string): AppManifest['grants'] {
+  onlyKeys(table, 'grants', GRANT_KEYS, fail);
+  return {
+    env: checkEnv(table.env ?? {}, fail),
+    files: checkFiles(table.files ?? [], fail, resolvePath),
+    allowedOutboundHosts: checkOutbound(table.allowed_outbound_hosts ?? [], fail),
+    keyValue: checkStores(table.key_value ?? [], fail),
+  };
+}
+
+function checkEnv(env: unknown, fail: Fail): Record<string, string> {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     fail('grants.env must be a table of NAME = "value"');
   }
@@ -180,7 +200,52 @@ function checkGrants(table: Record<string, unknown>, fail: Fail): AppManifest['g
     if (typeof value !== 'string') fail(`grants.env.${key} must be a string`);
     out[key] = value as string;
   }
-  return { env: out };
+  return out;
+}
+
+function checkFiles(raw: unknown, fail: Fail, resolvePath: (p: string) => string) {
+  if (!Array.isArray(raw)) {
+    return fail('grants.files must be an array of { source = "./dir", guest = "/dir" }');
+  }
+  return raw.map((entry: unknown, i) => {
+    const at = `grants.files[${i}]`;
+    if (typeof entry !== 'object' || entry === null) fail(`${at} must be a table`);
+    const { source, guest, ...rest } = entry as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) fail(`unknown field '${at}.${extra}'; allowed: source, guest`);
+    if (typeof source !== 'string' || source === '') {
+      fail(`${at}.source must be a directory path, relative to the manifest`);
+    }
+    if (typeof guest !== 'string' || !GUEST_PATH.test(guest) || /(^|\/)\.\.?(\/|$)/.test(guest)) {
+      fail(`${at}.guest must be an absolute guest path such as '/static', without '.' or '..'`);
+    }
+    return { source: resolvePath(source as string), guest: guest as string };
+  });
+}
+
+function checkOutbound(raw: unknown, fail: Fail): string[] {
+  if (!Array.isArray(raw)) return fail('grants.allowed_outbound_hosts must be an array');
+  return raw.map((entry: unknown, i) => {
+    if (typeof entry !== 'string' || !OUTBOUND.test(entry.toLowerCase())) {
+      fail(`grants.allowed_outbound_hosts[${i}] must look like 'https://api.example.com', ` +
+        `'http://127.0.0.1:8080' or 'https://*.example.com'`);
+    }
+    const port = /:(\d+)$/.exec(entry as string)?.[1];
+    if (port !== undefined && Number(port) > 65535) {
+      fail(`grants.allowed_outbound_hosts[${i}] has a port over 65535`);
+    }
+    return (entry as string).toLowerCase();
+  });
+}
+
+function checkStores(raw: unknown, fail: Fail): string[] {
+  if (!Array.isArray(raw)) return fail('grants.key_value must be an array of store names');
+  return raw.map((entry: unknown, i) => {
+    if (typeof entry !== 'string' || !STORE_NAME.test(entry)) {
+      fail(`grants.key_value[${i}] must be a store name of lower-case letters, digits, - and _`);
+    }
+    return entry as string;
+  });
 }
 
 function isInteger(v: unknown): v is number {

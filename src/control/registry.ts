@@ -2,7 +2,7 @@
 // home shard, and only then swaps it into the router, so requests never see a half-made version.
 // The version it replaces keeps serving the requests it already has, then is freed.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 
 import type { Logger } from 'pino';
 
@@ -60,6 +60,7 @@ export class Registry {
         `${label}: abi is '${manifest.abi}' but the module is a ${abi} binary; fix abi`);
     }
     this.checkRouteFree(manifest, label);
+    await checkFileGrants(manifest, label);
 
     const { artifact, cacheHit } = await this.build(bytes, abi, manifest.limits.memory, label);
     return this.swapIn(manifest, abi, artifact, cacheHit, t0);
@@ -159,7 +160,12 @@ export class Registry {
       reuse: manifest.scale.reuse,
       recycle: manifest.scale.recycle,
       limits: { ...manifest.limits },
-      grants: { env: { ...manifest.grants.env } },
+      grants: {
+        env: { ...manifest.grants.env },
+        files: manifest.grants.files.map((f) => ({ ...f })),
+        allowedOutboundHosts: [...manifest.grants.allowedOutboundHosts],
+        keyValue: [...manifest.grants.keyValue],
+      },
     };
   }
 
@@ -185,6 +191,17 @@ export class Registry {
       if (route.prefs[0] !== link.slot) continue;
       this.dispatcher.place(route, link).catch((err: unknown) =>
         this.log.error({ app: route.name, err }, 'placing app on a new worker failed'));
+    }
+  }
+}
+
+/** A granted directory must exist when the app is deployed. */
+async function checkFileGrants(manifest: AppManifest, label: string): Promise<void> {
+  for (const [i, grant] of manifest.grants.files.entries()) {
+    const stats = await stat(grant.source).catch(() => null);
+    if (stats === null || !stats.isDirectory()) {
+      throw new WarpError('WARP_E_BAD_GRANT', `${label}: grants.files[${i}].source ` +
+        `${grant.source} is not a directory; create it or fix the path`);
     }
   }
 }

@@ -5,12 +5,14 @@
 // Spec: WebAssembly/WASI legacy/preview1/docs.md.
 
 import { randomFillSync } from 'node:crypto';
+import { statSync } from 'node:fs';
 
 import { WarpError } from '../../src/errors.js';
 import {
   INTERRUPT_FUNCTION, INTERRUPT_MODULE,
 } from '../../src/control/wasm/interrupt-instrument.js';
 import { interrupter } from '../interrupt.js';
+import { E, fileType, rightsFor, writeFilestat, type FdTable } from './preopens.js';
 
 export const PREVIEW1 = 'wasi_snapshot_preview1';
 
@@ -53,6 +55,8 @@ export interface WagiCall {
   stdinPos: number;
   stdout: OutputBuffer;
   stderr: (bytes: Uint8Array) => void;
+  /** Granted directories and what the request opened; null when no files are granted. */
+  fds: FdTable | null;
 }
 
 /** A growing byte buffer with a hard cap, reused across requests on one worker. */
@@ -132,11 +136,22 @@ export class Preview1Host {
         this.fdWrite(fd, iovs, iovsLen, nwrittenPtr),
       fd_read: (fd: number, iovs: number, iovsLen: number, nreadPtr: number) =>
         this.fdRead(fd, iovs, iovsLen, nreadPtr),
-      fd_close: (fd: number) => (fd <= 2 ? ESUCCESS : EBADF),
+      fd_close: (fd: number) => (fd <= 2 ? ESUCCESS : this.call().fds?.close(fd) ?? EBADF),
       fd_fdstat_get: (fd: number, statPtr: number) => this.fdstat(fd, statPtr),
-      fd_seek: (fd: number) => (fd <= 2 ? ESPIPE : EBADF),
-      fd_prestat_get: () => EBADF,
-      fd_prestat_dir_name: () => EBADF,
+      fd_seek: (fd: number, offset: bigint, whence: number, outPtr: number) =>
+        this.seek(fd, Number(offset), whence, outPtr),
+      fd_tell: (fd: number, outPtr: number) => this.seek(fd, 0, 1, outPtr),
+      fd_prestat_get: (fd: number, bufPtr: number) => this.prestat(fd, bufPtr),
+      fd_prestat_dir_name: (fd: number, pathPtr: number, len: number) =>
+        this.prestatName(fd, pathPtr, len),
+      path_open: (dirfd: number, _dirflags: number, pathPtr: number, pathLen: number,
+        oflags: number, _rights: bigint, _inheriting: bigint, fdflags: number, fdOut: number) =>
+        this.pathOpen(dirfd, pathPtr, pathLen, oflags, fdflags, fdOut),
+      fd_filestat_get: (fd: number, bufPtr: number) => this.filestat(fd, bufPtr),
+      path_filestat_get: (fd: number, _flags: number, pathPtr: number, pathLen: number,
+        bufPtr: number) => this.pathFilestat(fd, pathPtr, pathLen, bufPtr),
+      fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedPtr: number) =>
+        this.readdir(fd, buf, len, Number(cookie), usedPtr),
       clock_res_get: (_id: number, resPtr: number) => {
         new DataView(this.call().memory.buffer).setBigUint64(resPtr, 1000n, true);
         return ESUCCESS;
@@ -173,7 +188,7 @@ export class Preview1Host {
   }
 
   private fdRead(fd: number, iovs: number, iovsLen: number, nreadPtr: number): number {
-    if (fd !== 0) return EBADF;
+    if (fd !== 0) return this.fileRead(fd, iovs, iovsLen, nreadPtr);
     const c = this.call();
     const buf = c.memory.buffer;
     const view = new DataView(buf);
@@ -191,12 +206,130 @@ export class Preview1Host {
   }
 
   private fdstat(fd: number, statPtr: number): number {
-    if (fd > 2) return EBADF;
-    const view = new DataView(this.call().memory.buffer);
-    view.setUint8(statPtr, FILETYPE_CHARACTER_DEVICE);
+    const c = this.call();
+    const view = new DataView(c.memory.buffer);
+    let type = FILETYPE_CHARACTER_DEVICE;
+    let rights = RIGHTS_STDIO;
+    if (fd > 2) {
+      const stats = c.fds?.stat(fd) ?? EBADF;
+      if (typeof stats === 'number') return stats;
+      type = fileType(stats);
+      rights = rightsFor(stats);
+    }
+    view.setUint8(statPtr, type);
     view.setUint16(statPtr + 2, 0, true);
-    view.setBigUint64(statPtr + 8, RIGHTS_STDIO, true);
-    view.setBigUint64(statPtr + 16, 0n, true);
+    view.setBigUint64(statPtr + 8, rights, true);
+    view.setBigUint64(statPtr + 16, rights, true);
+    return ESUCCESS;
+  }
+
+  private prestat(fd: number, bufPtr: number): number {
+    const mapping = this.call().fds?.mapping(fd);
+    if (mapping === undefined) return EBADF;
+    const view = new DataView(this.call().memory.buffer);
+    view.setUint8(bufPtr, 0);
+    view.setUint32(bufPtr + 4, mapping.guestBytes.length, true);
+    return ESUCCESS;
+  }
+
+  private prestatName(fd: number, pathPtr: number, len: number): number {
+    const mapping = this.call().fds?.mapping(fd);
+    if (mapping === undefined) return EBADF;
+    const name = mapping.guestBytes.subarray(0, len);
+    new Uint8Array(this.call().memory.buffer, pathPtr, name.length).set(name);
+    return ESUCCESS;
+  }
+
+  /** The guest's path bytes, resolved inside a granted directory, or an errno. */
+  private guestPath(fd: number, pathPtr: number, pathLen: number): string | number {
+    const c = this.call();
+    if (c.fds === null) return EBADF;
+    return c.fds.resolve(fd, new Uint8Array(c.memory.buffer, pathPtr, pathLen));
+  }
+
+  private pathOpen(dirfd: number, pathPtr: number, pathLen: number, oflags: number,
+    fdflags: number, fdOut: number): number {
+    const path = this.guestPath(dirfd, pathPtr, pathLen);
+    if (typeof path === 'number') return path;
+    const c = this.call();
+    const root = (c.fds as FdTable).get(dirfd)?.root as string;
+    const fd = (c.fds as FdTable).openPath(path, root, oflags, fdflags);
+    if (fd < 0) return -fd;
+    new DataView(c.memory.buffer).setUint32(fdOut, fd, true);
+    return ESUCCESS;
+  }
+
+  private fileRead(fd: number, iovs: number, iovsLen: number, nreadPtr: number): number {
+    const c = this.call();
+    if (c.fds === null) return EBADF;
+    const buf = c.memory.buffer;
+    const view = new DataView(buf);
+    let total = 0;
+    for (let i = 0; i < iovsLen; i++) {
+      const ptr = view.getUint32(iovs + i * 8, true);
+      const len = view.getUint32(iovs + i * 8 + 4, true);
+      const n = c.fds.read(fd, new Uint8Array(buf, ptr, len));
+      if (n < 0) return -n;
+      total += n;
+      if (n < len) break;
+    }
+    view.setUint32(nreadPtr, total, true);
+    return ESUCCESS;
+  }
+
+  private seek(fd: number, offset: number, whence: number, outPtr: number): number {
+    if (fd <= 2) return ESPIPE;
+    const c = this.call();
+    const to = c.fds?.seek(fd, offset, whence) ?? -EBADF;
+    if (to < 0) return -to;
+    new DataView(c.memory.buffer).setBigUint64(outPtr, BigInt(to), true);
+    return ESUCCESS;
+  }
+
+  private filestat(fd: number, bufPtr: number): number {
+    const c = this.call();
+    const stats = fd <= 2 ? EBADF : c.fds?.stat(fd) ?? EBADF;
+    if (typeof stats === 'number') return stats;
+    writeFilestat(new DataView(c.memory.buffer), bufPtr, stats);
+    return ESUCCESS;
+  }
+
+  private pathFilestat(fd: number, pathPtr: number, pathLen: number, bufPtr: number): number {
+    const path = this.guestPath(fd, pathPtr, pathLen);
+    if (typeof path === 'number') return path;
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      return E.NOENT;
+    }
+    writeFilestat(new DataView(this.call().memory.buffer), bufPtr, stats);
+    return ESUCCESS;
+  }
+
+  /** Writes dirents from index `cookie` on; a dirent is 24 bytes and then the name. */
+  private readdir(fd: number, buf: number, len: number, cookie: number, usedPtr: number): number {
+    const c = this.call();
+    const names = c.fds?.list(fd) ?? EBADF;
+    if (typeof names === 'number') return names;
+    const entries = ['.', '..', ...names];
+    const out = new Uint8Array(len);
+    let used = 0;
+    for (let i = cookie; i < entries.length && used < len; i++) {
+      const name = new TextEncoder().encode(entries[i] as string);
+      const head = new Uint8Array(24);
+      const hv = new DataView(head.buffer);
+      hv.setBigUint64(0, BigInt(i + 1), true);
+      hv.setUint32(16, name.length, true);
+      hv.setUint8(20, i < 2 ? 3 : direntType(c.fds as FdTable, fd, entries[i] as string));
+      for (const part of [head, name]) {
+        const n = Math.min(part.length, len - used);
+        out.set(part.subarray(0, n), used);
+        used += n;
+      }
+    }
+    new Uint8Array(c.memory.buffer, buf, used).set(out.subarray(0, used));
+    new DataView(c.memory.buffer).setUint32(usedPtr, used, true);
     return ESUCCESS;
   }
 
@@ -207,6 +340,15 @@ export class Preview1Host {
     else return EINVAL;
     new DataView(this.call().memory.buffer).setBigUint64(timePtr, ns, true);
     return ESUCCESS;
+  }
+}
+
+function direntType(fds: FdTable, fd: number, name: string): number {
+  const dir = fds.get(fd);
+  try {
+    return dir === undefined ? 0 : fileType(statSync(`${dir.path}/${name}`));
+  } catch {
+    return 0;
   }
 }
 

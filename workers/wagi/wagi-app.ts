@@ -3,6 +3,7 @@
 
 import { WarpError } from '../../src/errors.js';
 import type { AppGrants, AppLimits, GuestRequest, GuestResponse } from '../guest-types.js';
+import { Preopens } from './preopens.js';
 import { OutputBuffer, Preview1Host, ProcExit, type WagiCall } from './preview1-host.js';
 import { InstanceState, memoryImage } from './instance-state.js';
 import { cgiEnviron, wagiArgv } from './wagi-request.js';
@@ -19,6 +20,7 @@ const stdout = new OutputBuffer();
 
 export class WagiTemplate {
   private readonly host = new Preview1Host();
+  private readonly preopens: Preopens | null;
   private readonly imports: WebAssembly.Imports;
   /** Memory right after instantiation; every instance of the template starts from it. */
   private image: Uint8Array | null = null;
@@ -30,6 +32,7 @@ export class WagiTemplate {
     private readonly stderr: (requestId: string, line: string) => void,
   ) {
     this.imports = this.host.importsFor(module);
+    this.preopens = grants.files.length > 0 ? new Preopens(grants.files) : null;
   }
 
   instantiate(): WagiInstance {
@@ -58,6 +61,7 @@ export class WagiTemplate {
       }
     } finally {
       this.host.active = null;
+      call.fds?.closeAll();
     }
     const response = parseWagiOutput(stdout.view());
     if (response.body.length > this.limits.response) {
@@ -82,6 +86,7 @@ export class WagiTemplate {
       stdinPos: 0,
       stdout,
       stderr: (bytes) => stderr(requestId, Buffer.from(bytes).toString('utf8')),
+      fds: this.preopens?.table() ?? null,
     };
   }
 }
