@@ -1,4 +1,6 @@
-// The daemon's entry: parse flags, start a node, and stop it cleanly on SIGTERM or SIGINT.
+// The daemon's entry: parse flags, start a node, and on SIGTERM or SIGINT drain it and exit 0.
+
+import type { Logger } from 'pino';
 
 import { WarpError } from './errors.js';
 import { helpText, parseFlags } from './config/flags.js';
@@ -27,11 +29,31 @@ export async function main(argv: string[]): Promise<void> {
     await node.close();
     process.exit(1);
   }
+  stopOnSignals(node, log);
+}
 
-  const stop = (signal: string) => {
-    log.info({ signal }, 'stopping');
-    node.close().then(() => process.exit(0), () => process.exit(1));
+function stopOnSignals(node: WarpNode, log: Logger): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal; exiting without waiting for in-flight requests');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, drainTimeoutMs: node.config.drainTimeout }, 'draining');
+    const { left, ms } = await node.drain(node.config.drainTimeout);
+    if (left > 0) log.warn({ left, ms }, 'drain timed out; in-flight requests are cut off');
+    else log.info({ ms }, 'drained');
+    await node.close();
+    log.info('stopped');
+    process.exit(0);
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  const onSignal = (signal: string) => {
+    stop(signal).catch((err: unknown) => {
+      log.error({ err }, 'stopping failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

@@ -1,12 +1,16 @@
-// One WarpGrid node: the uWS front, the dispatcher and its workers, and the app registry, wired
-// together and started from a NodeConfig.
+// One WarpGrid node: the uWS front, the dispatcher and its workers, the app registry, and the
+// control plane with its admin API, wired together and started from a NodeConfig.
 
 import { join, resolve } from 'node:path';
 
 import type { Logger } from 'pino';
 
 import type { NodeConfig } from './config/flags.js';
-import { readManifestDir } from './config/manifest-dir.js';
+import { AdminApi } from './control/admin-api.js';
+import { loadOrCreateToken } from './control/admin-token.js';
+import { instanceCounts, storedView, viewOf, type AppView } from './control/app-view.js';
+import { ControlPlane } from './control/control-plane.js';
+import { DeploymentStore } from './control/deployment-store.js';
 import { Registry } from './control/registry.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { Router } from './front/router.js';
@@ -14,12 +18,23 @@ import { Front } from './front/server.js';
 import { loadUws, type UwsBinding } from './front/uws-binding.js';
 import { VERSION } from './version.js';
 
+/** How often a drain looks at the count of in-flight requests. */
+const DRAIN_POLL_MS = 10;
+
+export interface DrainResult {
+  /** Requests still running when the drain gave up; 0 when all finished. */
+  left: number;
+  ms: number;
+}
+
 export class WarpNode {
   readonly binding: UwsBinding;
   readonly router = new Router();
   readonly dispatcher: Dispatcher;
   readonly registry: Registry;
+  readonly control: ControlPlane;
   readonly front: Front;
+  private admin: AdminApi | null = null;
   private readonly startedAt = Date.now();
 
   constructor(readonly config: NodeConfig, readonly log: Logger) {
@@ -27,8 +42,10 @@ export class WarpNode {
     this.dispatcher = new Dispatcher({
       workers: config.workers, logLevel: config.logLevel, lane: config.dispatch, log,
     });
-    const cacheDir = join(resolve(config.dataDir), 'cache');
-    this.registry = new Registry(this.dispatcher, this.router, cacheDir, log);
+    const dataDir = resolve(config.dataDir);
+    this.registry = new Registry(this.dispatcher, this.router, join(dataDir, 'cache'), log);
+    this.control = new ControlPlane(this.registry, new DeploymentStore(dataDir),
+      config.manifests, log);
     this.front = new Front(this.binding, this.router, this.dispatcher, {
       health: () => '{"status":"ok"}',
       info: () => JSON.stringify(this.info()),
@@ -43,14 +60,32 @@ export class WarpNode {
         'uws native binding did not load; serving with the slow JS fallback');
     }
     await this.dispatcher.ready();
-    const apps = this.config.manifests === null ? [] : await this.loadManifests();
+    await this.control.start();
+    const adminPort = await this.startAdmin();
     const port = await this.front.listen();
-    this.log.info({ host: this.config.host, port, workers: this.config.workers, apps,
-      uwsNative: this.binding.native }, 'node listening');
+    this.log.info({ host: this.config.host, port, adminPort, workers: this.config.workers,
+      apps: [...this.registry.apps.keys()], uwsNative: this.binding.native }, 'node listening');
     return port;
   }
 
+  /**
+   * Stops taking connections, requests and changes, then waits up to `timeoutMs` for the
+   * requests already running. New requests on open connections get 503 meanwhile.
+   */
+  async drain(timeoutMs: number): Promise<DrainResult> {
+    const t0 = performance.now();
+    this.control.close();
+    this.front.stopListening();
+    this.front.draining = true;
+    while (this.registry.busy() > 0 && performance.now() - t0 < timeoutMs) {
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    }
+    return { left: this.registry.busy(), ms: Math.round(performance.now() - t0) };
+  }
+
   async close(): Promise<void> {
+    this.control.close();
+    await this.admin?.close();
     this.front.close();
     await this.dispatcher.close();
   }
@@ -59,6 +94,7 @@ export class WarpNode {
     return {
       version: VERSION,
       uptimeMs: Date.now() - this.startedAt,
+      draining: this.control.draining,
       uws: { native: this.binding.native, detail: this.binding.detail },
       workers: this.dispatcher.slots.map((link, slot) => ({
         slot, threadId: link?.threadId ?? null, online: link?.online ?? false,
@@ -73,23 +109,33 @@ export class WarpNode {
     };
   }
 
-  /** Deploys every valid manifest; a bad one is logged and skipped. */
-  private async loadManifests(): Promise<string[]> {
-    const files = await readManifestDir(this.config.manifests as string);
-    const loaded: string[] = [];
-    for (const entry of files) {
-      if (entry.manifest === null) {
-        this.log.error({ file: entry.label, code: entry.error?.code }, entry.error?.message ?? '');
-        continue;
-      }
-      try {
-        await this.registry.deployFile(entry.manifest, entry.label);
-        loaded.push(entry.manifest.name);
-      } catch (err) {
-        const e = err as { code?: string; message: string };
-        this.log.error({ file: entry.label, app: entry.manifest.name, code: e.code }, e.message);
-      }
+  /** Every app, serving or stored but failed, with its instance counts, sorted by name. */
+  async appViews(): Promise<AppView[]> {
+    const counts = await instanceCounts(this.dispatcher);
+    const views = [...this.registry.apps.values()].map((route) =>
+      viewOf(route, this.control.sourceOf(route.name) ?? { kind: 'api' }, counts));
+    for (const stored of this.control.notServing()) {
+      views.push(storedView(stored.name, stored.sha256));
     }
-    return loaded;
+    return views.sort((a, b) => a.name.localeCompare(b.name));
   }
+
+  private async startAdmin(): Promise<number> {
+    const { adminHost: host, adminPort, adminTokenFile } = this.config;
+    const token = await loadOrCreateToken(adminTokenFile, this.log);
+    this.admin = new AdminApi({
+      host, port: adminPort, token, control: this.control, log: this.log,
+      views: { apps: () => this.appViews(), status: () => this.info() },
+    });
+    const port = await this.admin.listen();
+    if (!isLoopback(host)) {
+      this.log.warn({ host }, 'admin api listens beyond loopback; the token is its only guard');
+    }
+    this.log.info({ host, port, tokenFile: adminTokenFile }, 'admin api listening');
+    return port;
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
