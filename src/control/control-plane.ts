@@ -82,7 +82,7 @@ export class ControlPlane {
       const manifest = this.checkApiManifest(doc, 'Warp-Manifest', sha256);
       const name = manifest.name;
 
-      const result = await this.registry.deploy(manifest, bytes, `artifact of app '${name}'`);
+      const result = await this.registry.deploy(manifest, bytes, `app '${name}'`);
       await this.persist(name, { name, sha256, manifest: doc,
         deployedAt: new Date().toISOString() }, bytes);
 
@@ -106,7 +106,7 @@ export class ControlPlane {
       const result = this.registry.apps.has(name)
         ? await this.registry.rescale(name, manifest.scale)
         : await this.registry.deploy(manifest, await this.store.readArtifact(stored.sha256),
-          `artifact of app '${name}'`);
+          `app '${name}'`);
       await this.persist(name, { ...stored, manifest: doc }, null);
       return result;
     });
