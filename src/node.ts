@@ -16,6 +16,7 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { Router } from './front/router.js';
 import { Front } from './front/server.js';
 import { loadUws, type UwsBinding } from './front/uws-binding.js';
+import { NodeOps } from './ops/node-ops.js';
 import { VERSION } from './version.js';
 
 /** How often a drain looks at the count of in-flight requests. */
@@ -34,7 +35,10 @@ export class WarpNode {
   readonly registry: Registry;
   readonly control: ControlPlane;
   readonly front: Front;
+  /** Request counters, metrics and the status page. */
+  readonly ops: NodeOps;
   private admin: AdminApi | null = null;
+  private adminToken: string | null = null;
   private readonly startedAt = Date.now();
 
   constructor(readonly config: NodeConfig, readonly log: Logger) {
@@ -46,10 +50,18 @@ export class WarpNode {
     this.registry = new Registry(this.dispatcher, this.router, join(dataDir, 'cache'), log);
     this.control = new ControlPlane(this.registry, new DeploymentStore(dataDir),
       config.manifests, log);
+    this.ops = new NodeOps({ dispatcher: this.dispatcher, registry: this.registry,
+      startedAt: this.startedAt, accessLog: config.accessLog ? log.child({ log: 'access' }) : null,
+      access: {
+        tokenRequired: !isLoopback(config.host) || !isLoopback(config.adminHost),
+        token: () => this.adminToken,
+      } });
     this.front = new Front(this.binding, this.router, this.dispatcher, {
       health: () => '{"status":"ok"}',
       info: () => JSON.stringify(this.info()),
-    }, { host: config.host, port: config.port, trustProxy: config.trustProxy });
+      ops: (url, authorization) => this.ops.answer(url, authorization),
+    }, { host: config.host, port: config.port, trustProxy: config.trustProxy,
+      stats: this.ops.stats });
   }
 
   async start(): Promise<number> {
@@ -123,6 +135,7 @@ export class WarpNode {
   private async startAdmin(): Promise<number> {
     const { adminHost: host, adminPort, adminTokenFile } = this.config;
     const token = await loadOrCreateToken(adminTokenFile, this.log);
+    this.adminToken = token;
     this.admin = new AdminApi({
       host, port: adminPort, token, control: this.control, log: this.log,
       views: { apps: () => this.appViews(), status: () => this.info() },

@@ -1,5 +1,6 @@
 // What the main thread sends a worker to deploy one version of an app on it.
 
+import type { BucketSnapshot } from '../src/ops/bucket-counts.js';
 import type { AppGrants, AppLimits } from './guest-types.js';
 
 export interface AppSpec {
@@ -29,7 +30,15 @@ export type ControlReply =
   | { op: 'ok'; id: number; stats?: WorkerStats }
   | { op: 'error'; id: number; code: string; message: string };
 
+/** What a worker counts, read at scrape time; the main thread sums apps over workers. */
 export interface WorkerStats {
-  apps: Array<{ key: number; name: string; warm: number; busy: number }>;
-  rss?: number;
+  apps: Array<{
+    key: number; name: string; warm: number; busy: number;
+    /** Instance creation times in seconds, per bucket of INSTANCE_BOUNDS. */
+    made: BucketSnapshot;
+  }>;
+  /** Request frames this worker has served since it started; absent when it did not answer. */
+  requests?: number;
+  /** Bytes of this worker's V8 heap in use; absent when it did not answer. */
+  heapUsed?: number;
 }

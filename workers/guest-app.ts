@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 
 import { WarpError } from '../src/errors.js';
+import type { BucketCounts } from '../src/ops/bucket-counts.js';
 import type { AppSpec } from './app-spec.js';
 import type { GuestRequest, GuestResponse } from './guest-types.js';
 import { InstancePool } from './instance-pool.js';
@@ -10,7 +11,7 @@ import { WagiTemplate, type WagiInstance } from './wagi/wagi-app.js';
 
 export interface GuestApp {
   readonly spec: AppSpec;
-  readonly pool: { warm: number; busy: number };
+  readonly pool: { warm: number; busy: number; made: BucketCounts };
   handle(req: GuestRequest): GuestResponse | Promise<GuestResponse>;
   close(): void;
 }

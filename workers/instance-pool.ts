@@ -1,11 +1,15 @@
 // Warm instances of one app on one worker. A request takes a ready instance; replacements are
 // made after the response has gone out, so instantiation stays off the hot path.
 
+import { BucketCounts, INSTANCE_BOUNDS } from '../src/ops/bucket-counts.js';
+
 export class InstancePool<I> {
   private readonly ready: I[] = [];
   private refillQueued = false;
   busy = 0;
   closed = false;
+  /** How long each instance took to make, for the metrics. */
+  readonly made = new BucketCounts(INSTANCE_BOUNDS);
 
   constructor(
     private readonly make: () => I,
@@ -20,7 +24,7 @@ export class InstancePool<I> {
   /** A ready instance, or a new one when none is ready. */
   take(): I {
     this.busy++;
-    return this.ready.pop() ?? this.make();
+    return this.ready.pop() ?? this.timedMake();
   }
 
   /** Hands back an instance that may serve again (reuse mode). */
@@ -37,7 +41,7 @@ export class InstancePool<I> {
 
   fill(): void {
     try {
-      while (!this.closed && this.ready.length < this.min) this.ready.push(this.make());
+      while (!this.closed && this.ready.length < this.min) this.ready.push(this.timedMake());
     } catch (err) {
       this.onError(err);
     }
@@ -46,6 +50,13 @@ export class InstancePool<I> {
   close(): void {
     this.closed = true;
     this.ready.length = 0;
+  }
+
+  private timedMake(): I {
+    const t0 = performance.now();
+    const instance = this.make();
+    this.made.observe((performance.now() - t0) / 1000);
+    return instance;
   }
 
   private scheduleRefill(): void {

@@ -2,12 +2,13 @@
 // and stats arrive on a control port of our own, which the worker hands to the main thread at
 // start-up, so they never queue behind requests.
 
+import { getHeapStatistics } from 'node:v8';
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 
-import { pino } from 'pino';
 import { Piscina } from 'piscina';
 
 import { WarpError, warpCodeOf } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
 import type { AppSpec, ControlMessage, ControlReply, WorkerStats } from './app-spec.js';
 import {
   decodeHead, encodeFrame, encodeFrameWithBody, frameBody, frameSeq, setFrameSeq, toGuestRequest,
@@ -22,8 +23,10 @@ interface WorkerOptions {
 }
 
 const options = workerData as WorkerOptions;
-const log = pino({ level: options.logLevel, base: { worker: threadId } });
+const log = createLogger(options.logLevel, { worker: threadId });
 const apps = new Map<number, GuestApp>();
+/** Request frames served here; read by the 'stats' control op. */
+let served = 0;
 
 export interface RequestTask {
   frame: Uint8Array;
@@ -38,6 +41,7 @@ export default async function serve(task: RequestTask): Promise<unknown> {
 function serveFrame(frame: Uint8Array): Uint8Array | Promise<Uint8Array> {
   const seq = frameSeq(frame);
   const head = decodeHead<RequestHead>(frame);
+  served++;
   const app = apps.get(head[0]);
   if (app === undefined) {
     return errorFrame(seq, 'WARP_E_WORKER_LOST', 'the app is not loaded on this worker; retry');
@@ -115,8 +119,9 @@ async function deploy(spec: AppSpec, module: WebAssembly.Module | null,
 function stats(): WorkerStats {
   const list = [...apps.values()].map((app) => ({
     key: app.spec.key, name: app.spec.name, warm: app.pool.warm, busy: app.pool.busy,
+    made: app.pool.made.snapshot(),
   }));
-  return { apps: list };
+  return { apps: list, requests: served, heapUsed: getHeapStatistics().used_heap_size };
 }
 
 async function onControl(msg: ControlMessage): Promise<ControlReply> {

@@ -18,6 +18,8 @@ export interface NodeConfig {
   readonly logLevel: LogLevel;
   readonly dataDir: string;
   readonly trustProxy: boolean;
+  /** Log one info line per request (app, method, path, status, ms, requestId). */
+  readonly accessLog: boolean;
   readonly dispatch: 'port' | 'piscina';
   readonly adminHost: string;
   readonly adminPort: number;
@@ -35,6 +37,7 @@ const FLAG_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--log-level <level>', `one of ${LOG_LEVELS.join(', ')} (default info)`],
   ['--data-dir <dir>', 'artifacts, deployments and caches (default ./.warpgrid)'],
   ['--trust-proxy', 'take client address and scheme from X-Forwarded-* headers'],
+  ['--access-log', 'log one line per request at info level (default off)'],
   ['--dispatch <lane>', "'port' (default) or 'piscina': how requests reach workers"],
   ['--admin-host <addr>', 'address of the admin API (default 127.0.0.1)'],
   ['--admin-port <n>', 'port of the admin API, 0 picks a free one (default 8444)'],
@@ -68,6 +71,7 @@ export function parseFlags(argv: string[]): ParsedFlags {
     logLevel: logLevelFlag(values['log-level']),
     dataDir,
     trustProxy: values['trust-proxy'] === true,
+    accessLog: values['access-log'] === true,
     dispatch: dispatchFlag(values.dispatch),
     adminHost: values['admin-host'] ?? '127.0.0.1',
     adminPort: integerFlag('--admin-port', values['admin-port'], 8444, 0, 65535),
@@ -91,6 +95,7 @@ function readArgs(argv: string[]) {
         'log-level': { type: 'string' },
         'data-dir': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
+        'access-log': { type: 'boolean' },
         dispatch: { type: 'string' },
         'admin-host': { type: 'string' },
         'admin-port': { type: 'string' },

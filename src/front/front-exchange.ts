@@ -10,7 +10,10 @@ import type { AppRoute } from '../dispatch/app-route.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Exchange } from '../dispatch/exchange.js';
 import { ERROR_CODES, WarpError, type WarpErrorCode } from '../errors.js';
-import { decodeHead, encodeFrame, frameBody, type ResponseHead } from '../../workers/frame.js';
+import type { AppCounters, RequestStats } from '../ops/request-stats.js';
+import {
+  decodeHead, encodeFrame, frameBody, type RequestHead, type ResponseHead,
+} from '../../workers/frame.js';
 
 /** Bodies above this size are written with backpressure instead of one copy into uWS. */
 const STREAM_THRESHOLD = 256 * 1024;
@@ -33,16 +36,20 @@ export class FrontExchange implements Exchange {
   private bodyOffset = 0;
   private received = 0;
   private expected = 0;
+  private readonly startedAt = performance.now();
+  private readonly counters: AppCounters;
 
   constructor(
     private readonly res: HttpResponse,
     readonly route: AppRoute,
-    private readonly head: unknown[],
+    private readonly head: RequestHead,
     private readonly isHead: boolean,
     readonly requestId: string,
     private readonly dispatcher: Dispatcher,
+    private readonly stats: RequestStats,
   ) {
-    this.deadline = performance.now() + route.spec.limits.timeout;
+    this.deadline = this.startedAt + route.spec.limits.timeout;
+    this.counters = stats.forApp(route.name);
   }
 
   onAborted(): void {
@@ -66,6 +73,7 @@ export class FrontExchange implements Exchange {
     if (head[2] !== '') return this.fail(head[2] as WarpErrorCode, head[3]);
     this.finished = true;
     this.res.cork(() => this.write(head[0], head[1], frameBody(frame)));
+    this.record(head[0]);
   }
 
   /** Answers with a JSON error; `close` ends the connection when the body was not read. */
@@ -76,6 +84,17 @@ export class FrontExchange implements Exchange {
     const headers = ['content-type', 'application/json'];
     if (err.status === 503) headers.push('retry-after', '1');
     this.res.cork(() => this.write(err.status, headers, Buffer.from(err.toBody()), close));
+    this.stats.failed(this.counters, err.code, err.status, this.requestId, message);
+    this.record(err.status);
+  }
+
+  /** Counts the answer once it is written; the access log costs nothing while it is off. */
+  private record(status: number): void {
+    const ms = this.stats.answered(this.counters, status, this.startedAt);
+    if (this.stats.accessLog === null) return;
+    const head = this.head;
+    const path = head[3] === '' ? head[2] : `${head[2]}?${head[3]}`;
+    this.stats.logAccess(this.route.name, head[1], path, status, ms, this.requestId);
   }
 
   private allocate(length: number): void {

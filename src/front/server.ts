@@ -3,8 +3,11 @@
 
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 
+import type { AppRoute } from '../dispatch/app-route.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { WarpError } from '../errors.js';
+import type { EndpointReply } from '../ops/node-ops.js';
+import type { RequestStats } from '../ops/request-stats.js';
 import type { RequestHead } from '../../workers/frame.js';
 import { FrontExchange, statusLine } from './front-exchange.js';
 import { requestIdFor } from './request-id.js';
@@ -16,12 +19,16 @@ const textDecoder = new TextDecoder();
 export interface NodeEndpoints {
   health(): string;
   info(): string;
+  /** Metrics and the status page; null when `url` is none of them. */
+  ops(url: string, authorization: string): EndpointReply | Promise<EndpointReply> | null;
 }
 
 export interface FrontOptions {
   host: string;
   port: number;
   trustProxy: boolean;
+  /** Where answers are counted; read by the metrics and the status page. */
+  stats: RequestStats;
 }
 
 export class Front {
@@ -71,36 +78,40 @@ export class Front {
 
   private onRequest(res: HttpResponse, req: HttpRequest): void {
     const url = req.getUrl();
-    if (url.startsWith('/_warp/')) return this.nodeEndpoint(res, url);
+    if (url.startsWith('/_warp/')) return this.nodeEndpoint(res, req, url);
 
     const host = req.getHeader('host');
     const match = this.router.match(url, host);
     if (match === null) {
-      return sendError(res, new WarpError('WARP_E_NO_SUCH_APP',
+      return this.reject(res, req, url, null, '', new WarpError('WARP_E_NO_SUCH_APP',
         `no app serves ${clip(url)}; apps are at /r/<app> (see /_warp/info)`));
     }
+    const route = match.route;
+    const sentId = req.getHeader('x-request-id');
+    const requestId = requestIdFor(sentId);
     if (this.draining) {
-      return sendError(res, new WarpError('WARP_E_DRAINING', 'the node is shutting down; retry'));
+      return this.reject(res, req, url, route, requestId,
+        new WarpError('WARP_E_DRAINING', 'the node is shutting down; retry'));
     }
 
-    const route = match.route;
     const lengthHeader = req.getHeader('content-length');
     const contentLength = bodyLength(lengthHeader, req.getHeader('transfer-encoding'));
     if (contentLength === -1) {
-      return sendError(res, new WarpError('WARP_E_BAD_REQUEST',
+      return this.reject(res, req, url, route, requestId, new WarpError('WARP_E_BAD_REQUEST',
         'content-length is not a decimal number'));
     }
     if (contentLength !== null && contentLength > route.spec.limits.body) {
-      return sendError(res, new WarpError('WARP_E_BODY_TOO_LARGE', `the request body ` +
-        `(${contentLength} bytes) is over limits.body (${route.spec.limits.body}) of app ` +
-        `'${route.name}'`), true);
+      return this.reject(res, req, url, route, requestId, new WarpError('WARP_E_BODY_TOO_LARGE',
+        `the request body (${contentLength} bytes) is over limits.body ` +
+        `(${route.spec.limits.body}) of app '${route.name}'`), true);
     }
 
     const headers: string[] = [];
     req.forEach((name, value) => {
       headers.push(name, value);
     });
-    const requestId = requestIdFor(req.getHeader('x-request-id'));
+    // Guests see the id as a header too, so wasi-http components get it without CGI variables.
+    if (sentId !== requestId) setHeader(headers, 'x-request-id', requestId);
     const method = req.getCaseSensitiveMethod();
     const head: RequestHead = [
       route.spec.key, method, url, req.getQuery() ?? '', decodePath(match.pathInfo),
@@ -109,7 +120,8 @@ export class Front {
       requestId,
     ];
 
-    const ex = new FrontExchange(res, route, head, method === 'HEAD', requestId, this.dispatcher);
+    const ex = new FrontExchange(res, route, head, method === 'HEAD', requestId, this.dispatcher,
+      this.opts.stats);
     res.onAborted(() => ex.onAborted());
     ex.begin(contentLength);
   }
@@ -128,12 +140,52 @@ export class Front {
     return proto === 'https' ? 'https' : 'http';
   }
 
-  private nodeEndpoint(res: HttpResponse, url: string): void {
+  /** Answers an error before an exchange starts, counted like any other answer of the app. */
+  private reject(res: HttpResponse, req: HttpRequest, url: string, route: AppRoute | null,
+    requestId: string, err: WarpError, close = false): void {
+    const stats = this.opts.stats;
+    if (route === null) {
+      stats.unrouted++;
+    } else {
+      const counters = stats.forApp(route.name);
+      stats.failed(counters, err.code, err.status, requestId, err.message);
+      stats.answered(counters, err.status, performance.now());
+    }
+    if (stats.accessLog !== null) {
+      stats.logAccess(route?.name ?? null, req.getCaseSensitiveMethod(), url, err.status, 0,
+        requestId);
+    }
+    sendError(res, err, close, requestId);
+  }
+
+  private nodeEndpoint(res: HttpResponse, req: HttpRequest, url: string): void {
     if (url === '/_warp/health') return sendJson(res, this.endpoints.health());
     if (url === '/_warp/info') return sendJson(res, this.endpoints.info());
-    sendError(res, new WarpError('WARP_E_NO_SUCH_APP',
-      `no node endpoint at ${clip(url)}; try /_warp/health or /_warp/info`));
+    const reply = this.endpoints.ops(url, req.getHeader('authorization'));
+    if (reply === null) {
+      return sendError(res, new WarpError('WARP_E_NO_SUCH_APP', `no node endpoint at ` +
+        `${clip(url)}; try /_warp/, /_warp/metrics, /_warp/health or /_warp/info`));
+    }
+    if (!(reply instanceof Promise)) return sendReply(res, reply);
+
+    // The reply waits on the workers; the client may leave before it is ready.
+    let gone = false;
+    res.onAborted(() => { gone = true; });
+    reply.then((r) => { if (!gone) res.cork(() => sendReply(res, r)); }, (err: unknown) => {
+      if (!gone) res.cork(() => sendError(res, new WarpError('WARP_E_INTERNAL', String(err))));
+    });
   }
+}
+
+/** Replaces the first header of that name, or adds it. Names are lower-case. */
+function setHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
 }
 
 /** The declared body length; null when chunked, -1 when the header is not a number. */
@@ -156,9 +208,16 @@ function sendJson(res: HttpResponse, body: string): void {
   res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(body);
 }
 
-function sendError(res: HttpResponse, err: WarpError, close = false): void {
+function sendReply(res: HttpResponse, reply: EndpointReply): void {
+  res.writeStatus(statusLine(reply.status)).writeHeader('content-type', reply.contentType);
+  for (const [name, value] of reply.headers ?? []) res.writeHeader(name, value);
+  res.end(reply.body);
+}
+
+function sendError(res: HttpResponse, err: WarpError, close = false, requestId = ''): void {
   res.writeStatus(statusLine(err.status)).writeHeader('content-type', 'application/json');
   if (err.status === 503) res.writeHeader('retry-after', '1');
+  if (requestId !== '') res.writeHeader('x-request-id', requestId);
   res.end(err.toBody(), close);
 }
 
