@@ -18,6 +18,9 @@ import { checkWagiShape, compileCoreModule, detectAbi, sha256Of } from './artifa
 import { instrumentForInterrupt } from './wasm/interrupt-instrument.js';
 import { rewriteWagiModule } from './wasm/wagi-rewrite.js';
 
+/** How often replaced versions with queued requests are looked at; their queue is short-lived. */
+const REPLACED_CHECK_MS = 10;
+
 export interface DeployResult {
   route: AppRoute;
   /** From the start of the deploy to a warm instance on the home worker. */
@@ -30,6 +33,9 @@ export class Registry {
   deploys = 0;
   /** Replaced or removed versions that still have requests running. */
   private readonly retiring = new Set<AppRoute>();
+  /** Replaced versions whose queued requests still wait for a slot; retired once none wait. */
+  private readonly replaced = new Set<AppRoute>();
+  private replacedCheck: NodeJS.Timeout | null = null;
   private nextKey = 1;
 
   constructor(
@@ -80,6 +86,7 @@ export class Registry {
   busy(): number {
     let count = 0;
     for (const route of this.apps.values()) count += route.inflight + route.waiting.length;
+    for (const route of this.replaced) count += route.inflight + route.waiting.length;
     for (const route of this.retiring) {
       if (route.inflight === 0) this.retiring.delete(route);
       else count += route.inflight;
@@ -102,7 +109,7 @@ export class Registry {
     this.apps.set(manifest.name, route);
     if (previous !== undefined) {
       this.router.delete(previous);
-      this.retire(previous);
+      this.retireWhenNoneWait(previous);
     }
     this.router.set(route);
     this.deploys++;
@@ -124,6 +131,25 @@ export class Registry {
   private retire(route: AppRoute): void {
     this.dispatcher.retire(route);
     if (route.inflight > 0) this.retiring.add(route);
+  }
+
+  /**
+   * Retiring a version fails the requests queued on it, which is right for a removed app but not
+   * for a replaced one: those requests were accepted, so they still run on the old version.
+   */
+  private retireWhenNoneWait(route: AppRoute): void {
+    if (route.waiting.length === 0) return this.retire(route);
+    this.replaced.add(route);
+    this.replacedCheck ??= setInterval(() => {
+      for (const old of this.replaced) {
+        if (old.waiting.length > 0) continue;
+        this.replaced.delete(old);
+        this.retire(old);
+      }
+      if (this.replaced.size > 0) return;
+      clearInterval(this.replacedCheck as NodeJS.Timeout);
+      this.replacedCheck = null;
+    }, REPLACED_CHECK_MS);
   }
 
   private async build(bytes: Uint8Array, abi: AppManifest['abi'], memoryLimit: number,
