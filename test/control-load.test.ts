@@ -74,6 +74,32 @@ describe('control plane under load', () => {
     assert.equal(await node.stop(), 0);
   });
 
+  it('serves the requests queued on a version that a redeploy replaces', async () => {
+    const node = await startControlNode(await tempDir('queued'));
+    // scale.max 2 under 10 clients keeps requests queued on each version as it is replaced.
+    const deploy = (v: number) => node.warp('deploy', ECHO, '--max', '2', '--env', `V=${v}`);
+    assert.equal((await deploy(0)).code, 0);
+
+    const answers = new Map<string, number>();
+    const until = performance.now() + 3000;
+    const clients = Array.from({ length: 10 }, async () => {
+      while (performance.now() < until) {
+        const res = await fetch(`${node.url}/r/echo/`);
+        const key = res.status === 200 ? '200' : `${res.status} ${await res.text()}`;
+        if (res.status === 200) await res.arrayBuffer();
+        answers.set(key, (answers.get(key) ?? 0) + 1);
+      }
+    });
+    for (let v = 1; v <= 5; v++) {
+      assert.equal((await deploy(v)).code, 0);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await Promise.all(clients);
+
+    assert.deepEqual([...answers.keys()], ['200']);
+    assert.equal(await node.stop(), 0);
+  });
+
   it('drains in-flight requests on SIGTERM and exits 0', async (t) => {
     const manifests = await tempDir('drain-manifests');
     await writeFile(join(manifests, 'echo.toml'),
