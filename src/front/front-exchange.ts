@@ -26,6 +26,18 @@ export function statusLine(code: number): string {
   return STATUS_LINES[code] ?? `${code} Status`;
 }
 
+/**
+ * Ends a HEAD response: the length of the body GET would have sent, and no body. uWS 20.30's
+ * endWithoutBody(length) leaves the response unfinished and then drops the connection, which
+ * breaks keep-alive (a proxy's next request on it fails), so the length is written as a header
+ * and endWithoutBody is called without arguments.
+ */
+export function endHead(res: HttpResponse, length: number, close: boolean): void {
+  res.writeHeader('content-length', String(length));
+  if (close) res.writeHeader('connection', 'close');
+  res.endWithoutBody();
+}
+
 export class FrontExchange implements Exchange {
   frame: Uint8Array = new Uint8Array(0);
   deadline: number;
@@ -144,7 +156,7 @@ export class FrontExchange implements Exchange {
     }
     res.writeHeader('x-request-id', this.requestId);
     if (this.isHead) {
-      res.endWithoutBody(body.length, close);
+      endHead(res, body.length, close);
     } else if (close || body.length <= STREAM_THRESHOLD) {
       res.end(body, close);
     } else {

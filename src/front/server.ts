@@ -9,7 +9,7 @@ import { WarpError } from '../errors.js';
 import type { EndpointReply } from '../ops/node-ops.js';
 import type { RequestStats } from '../ops/request-stats.js';
 import type { RequestHead } from '../../workers/frame.js';
-import { FrontExchange, statusLine } from './front-exchange.js';
+import { endHead, FrontExchange, statusLine } from './front-exchange.js';
 import { requestIdFor } from './request-id.js';
 import type { Router } from './router.js';
 import type { UwsBinding } from './uws-binding.js';
@@ -128,8 +128,9 @@ export class Front {
 
   private remoteAddr(res: HttpResponse, req: HttpRequest): string {
     if (this.opts.trustProxy) {
+      // The proxy appends the address it saw last; entries before it are the client's to forge.
       const forwarded = req.getHeader('x-forwarded-for');
-      if (forwarded !== '') return (forwarded.split(',')[0] as string).trim();
+      if (forwarded !== '') return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
     }
     return textDecoder.decode(res.getRemoteAddressAsText());
   }
@@ -155,7 +156,7 @@ export class Front {
       stats.logAccess(route?.name ?? null, req.getCaseSensitiveMethod(), url, err.status, 0,
         requestId);
     }
-    sendError(res, err, close, requestId);
+    sendError(res, err, close, requestId, req.getMethod() === 'head');
   }
 
   private nodeEndpoint(res: HttpResponse, req: HttpRequest, url: string): void {
@@ -214,11 +215,13 @@ function sendReply(res: HttpResponse, reply: EndpointReply): void {
   res.end(reply.body);
 }
 
-function sendError(res: HttpResponse, err: WarpError, close = false, requestId = ''): void {
+function sendError(res: HttpResponse, err: WarpError, close = false, requestId = '',
+  isHead = false): void {
   res.writeStatus(statusLine(err.status)).writeHeader('content-type', 'application/json');
   if (err.status === 503) res.writeHeader('retry-after', '1');
   if (requestId !== '') res.writeHeader('x-request-id', requestId);
-  res.end(err.toBody(), close);
+  if (isHead) endHead(res, Buffer.byteLength(err.toBody()), close);
+  else res.end(err.toBody(), close);
 }
 
 function clip(s: string): string {
