@@ -15,7 +15,7 @@ import type { WorkerLink } from '../dispatch/worker-link.js';
 import { WarpError } from '../errors.js';
 import type { Router } from '../front/router.js';
 import { checkWagiShape, compileCoreModule, detectAbi, sha256Of } from './artifact.js';
-import { instrumentForInterrupt } from './wasm/interrupt-instrument.js';
+import { instrumentCached } from './wasm/interrupt-instrument.js';
 import { rewriteWagiModule } from './wasm/wagi-rewrite.js';
 
 /** How often replaced versions with queued requests are looked at; their queue is short-lived. */
@@ -160,7 +160,7 @@ export class Registry {
     if (abi === 'wagi') {
       // Check the guest as written before WarpGrid adds its own import and exports.
       checkWagiShape(await compileCoreModule(bytes, label), label);
-      const interruptible = await instrumentForInterrupt(bytes, label);
+      const interruptible = await instrumentCached(bytes, sha256, this.cacheDir, label);
       const rewritten = rewriteWagiModule(interruptible, memoryLimit, label);
       const module = await compileCoreModule(rewritten.bytes, label);
       return { artifact: { sha256, size: bytes.length, module, component: null }, cacheHit: false };

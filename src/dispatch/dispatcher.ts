@@ -15,6 +15,8 @@ import { WorkerLink } from './worker-link.js';
 
 /** A worker with this many requests queued on it counts as saturated. */
 const SPILL_DEPTH = 2;
+/** A worker whose oldest request has run this long is stuck in a guest: avoid it. */
+const STALL_MS = 5;
 /** How many shards, home included, a hot app may spread over. */
 const SPILL_WIDTH = 3;
 const WATCHDOG_MS = 10;
@@ -151,7 +153,7 @@ export class Dispatcher {
       return;
     }
     ex.link = link;
-    link.inflight++;
+    link.enter();
     route.inflight++;
     this.running.add(ex);
     link.number(ex);
@@ -164,7 +166,7 @@ export class Dispatcher {
 
   private readonly finish = (ex: Exchange, out: Uint8Array | null, err: unknown): void => {
     const route = ex.route;
-    if (ex.link !== null) ex.link.inflight--;
+    ex.link?.leave();
     route.inflight--;
     this.running.delete(ex);
     if (!ex.finished) {
@@ -188,16 +190,22 @@ export class Dispatcher {
   /** Home shard first; a saturated home spills to the next shards in the app's order. */
   private choose(route: AppRoute): WorkerLink | null {
     let best: WorkerLink | null = null;
+    let bestLoad = Infinity;
+    const now = performance.now();
     const width = Math.min(SPILL_WIDTH, route.prefs.length);
     for (let i = 0; i < width; i++) {
       const link = this.slots[route.prefs[i] as number];
       if (link == null || !link.online) continue;
       if (!link.keys.has(route.spec.key)) {
-        if (best !== null && best.inflight >= SPILL_DEPTH) this.spillTo(route, link);
+        if (best !== null && bestLoad >= SPILL_DEPTH) this.spillTo(route, link);
         continue;
       }
-      if (link.inflight < SPILL_DEPTH) return link;
-      if (best === null || link.inflight < best.inflight) best = link;
+      const load = link.stalledSince(now - STALL_MS) ? Infinity : link.inflight;
+      if (load < SPILL_DEPTH) return link;
+      if (best === null || load < bestLoad) {
+        best = link;
+        bestLoad = load;
+      }
     }
     return best ?? this.anyHolder(route);
   }

@@ -14,6 +14,8 @@ type Outgoing = ControlMessage extends infer M ? M extends { id: number } ? Omit
 export class WorkerLink {
   /** Requests sent to this worker and not yet answered. */
   inflight = 0;
+  /** When the worker's current oldest request began running (approximately). */
+  private oldestStart = 0;
   /** True once piscina reports the worker ready for tasks. */
   online = false;
   /** Keys of the app versions deployed and acknowledged on this worker. */
@@ -49,6 +51,23 @@ export class WorkerLink {
     this.nextSeq = (seq + 1) % 0x7fffffff || 1;
     ex.seq = seq;
     setFrameSeq(ex.frame, seq);
+  }
+
+  /** True when the oldest request on this worker started before `time`. */
+  stalledSince(time: number): boolean {
+    return this.inflight > 0 && this.oldestStart < time;
+  }
+
+  /** Counts a request in; the first one on an idle worker starts running now. */
+  enter(): void {
+    if (this.inflight === 0) this.oldestStart = performance.now();
+    this.inflight++;
+  }
+
+  /** Counts a request out; requests finish in order, so the next one starts now. */
+  leave(): void {
+    this.inflight--;
+    this.oldestStart = performance.now();
   }
 
   /** Sends a numbered request frame on the port lane; its buffer is transferred. */

@@ -29,7 +29,14 @@ export interface RunningNode {
 
 export async function startNode(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}):
   Promise<RunningNode> {
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--log-level', 'info', ...args], {
+  // Each node gets its own data dir and a free admin port, unless the test picks them.
+  const own: string[] = [];
+  if (!args.includes('--data-dir')) {
+    own.push('--data-dir', await mkdtemp(join(tmpdir(), 'warp-data-')));
+  }
+  if (!args.includes('--admin-port')) own.push('--admin-port', '0');
+  const argv = [MAIN, '--port', '0', '--log-level', 'info', ...own, ...args];
+  const child = spawn(process.execPath, argv, {
     cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
@@ -62,7 +69,7 @@ export async function startNode(args: string[], opts: { env?: NodeJS.ProcessEnv 
 
   const exited = once(child, 'exit');
   const listening = await Promise.race([
-    waitForLog((l) => l.msg === 'node listening', 20_000),
+    waitForLog((l) => l.msg === 'node listening', 60_000),
     exited.then(([code]) => { throw new Error(`node exited with ${code}: ${stderr}`); }),
   ]);
   const port = listening.port as number;

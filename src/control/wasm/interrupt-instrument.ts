@@ -3,6 +3,9 @@
 // that import to a tiny Wasm check that traps when the watchdog has flagged the running request
 // (workers/interrupt.ts), so a guest in an endless loop stops without losing its worker.
 
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import { WarpError } from '../../errors.js';
 
 export const INTERRUPT_MODULE = 'env';
@@ -44,4 +47,23 @@ export async function instrumentForInterrupt(bytes: Uint8Array, label: string):
   } finally {
     module.dispose();
   }
+}
+
+/**
+ * The instrumented bytes of an artifact, from the cache when this sha256 was seen before:
+ * binaryen takes about a second on a 20 KB module here, and a restart should not pay it again.
+ */
+export async function instrumentCached(bytes: Uint8Array, sha256: string, cacheDir: string,
+  label: string): Promise<Uint8Array> {
+  const dir = join(cacheDir, 'interrupt');
+  const file = join(dir, `${sha256}.wasm`);
+  const cached = await readFile(file).catch(() => null);
+  if (cached !== null) return cached;
+
+  const out = await instrumentForInterrupt(bytes, label);
+  await mkdir(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, out);
+  await rename(tmp, file);
+  return out;
 }
