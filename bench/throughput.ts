@@ -1,0 +1,73 @@
+// Requests per second and latency of one system at each concurrency: start it, check that it
+// answers the hello work correctly, warm it up, load it, stop it.
+
+import { ChildServer } from './child-server.js';
+import { expectReply, httpGet } from './http-probe.js';
+import { runLoad, type LoadResult } from './load.js';
+import type { Profile } from './profile.js';
+import type { SystemRun, VariantRun } from './results.js';
+import { missingPiece, type SystemDef } from './systems.js';
+import type { NodeFlags } from './warpgrid-node.js';
+import type { Workspace } from './workspace.js';
+
+const DRAIN_MS = 60_000;
+
+/**
+ * Waits until the server has worked off the requests wrk left queued when it stopped, so that a
+ * slow system's backlog is not counted against its next point.
+ */
+async function drained(port: number, path: string): Promise<void> {
+  const reply = await httpGet(port, path, DRAIN_MS);
+  if (reply.status !== 200) throw new Error(`GET ${path} answered ${reply.status} after load`);
+}
+
+interface Loaded {
+  loads: LoadResult[];
+  idleRssKb: number;
+}
+
+async function loadSystem(def: SystemDef, ws: Workspace, profile: Profile, flags: NodeFlags,
+  concurrencies: readonly number[]): Promise<Loaded> {
+  const missing = missingPiece(def);
+  if (missing !== null) throw new Error(missing);
+
+  const server = await ChildServer.start(await def.spec(ws, flags));
+  try {
+    const port = server.port as number;
+    await expectReply(port, def.path, def.body, def.contentType);
+    const idleRssKb = server.rssKb();
+
+    await runLoad(port, def.path, 50, profile.warmupS);
+    await drained(port, def.path);
+    const loads: LoadResult[] = [];
+    for (const c of concurrencies) {
+      loads.push(await runLoad(port, def.path, c, profile.loadS));
+      await drained(port, def.path);
+    }
+    return { loads, idleRssKb };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function measureSystem(def: SystemDef, ws: Workspace, profile: Profile,
+  flags: NodeFlags): Promise<SystemRun> {
+  const base = { id: def.id, label: def.label, path: def.path };
+  try {
+    const { loads, idleRssKb } = await loadSystem(def, ws, profile, flags, profile.concurrencies);
+    return { ...base, available: true, idleRssKb, loads };
+  } catch (err) {
+    return { ...base, available: false, reason: (err as Error).message, loads: [] };
+  }
+}
+
+/** The same system under other node flags (worker count, dispatch lane). */
+export async function measureVariant(def: SystemDef, ws: Workspace, profile: Profile,
+  flags: NodeFlags, variant: string, concurrencies: readonly number[]): Promise<VariantRun> {
+  try {
+    const { loads } = await loadSystem(def, ws, profile, flags, concurrencies);
+    return { variant, available: true, loads };
+  } catch (err) {
+    return { variant, available: false, reason: (err as Error).message, loads: [] };
+  }
+}
