@@ -2,6 +2,7 @@
 // empty stdin, exit as the end of the instance, and no terminal. Spec: WebAssembly/wasi-cli 0.2.
 
 import { WarpError } from '../../src/errors.js';
+import type { AppGrants } from '../guest-types.js';
 import { InputStream, OutputStream } from './io-host.js';
 
 export type LogFn = (stream: 'stdout' | 'stderr', line: string) => void;
@@ -65,11 +66,7 @@ class TerminalOutput {}
 
 const EMPTY = new Uint8Array(0);
 
-export interface CliGrants {
-  env: Record<string, string>;
-}
-
-export function cliInterfaces(grants: CliGrants, stdout: LineLog,
+export function cliInterfaces(grants: AppGrants, stdout: LineLog,
   stderr: LineLog): Record<string, object> {
   const environment = Object.freeze(Object.entries(grants.env));
   return {

@@ -6,8 +6,8 @@ import { randomFillSync } from 'node:crypto';
 import { Pollable } from './io-host.js';
 
 const NS_PER_MS = 1_000_000;
-/** crypto.randomFillSync fills at most 2^31-1 bytes; guests ask for far less. */
-const MAX_RANDOM_BYTES = 64 * 1024 * 1024;
+/** One call may ask for this many bytes at most; guests ask for a few dozen. */
+const MAX_RANDOM_BYTES = 16 * 1024 * 1024;
 
 function monotonicNow(): bigint {
   return process.hrtime.bigint();

@@ -1,34 +1,35 @@
-// A WASI-HTTP component on a worker: the glue is loaded once per template, and each instance is
-// the glue's instantiate() over the shared compiled core modules and WarpGrid's host objects.
-// A request runs the guest's wasi:http/incoming-handler.handle synchronously on this thread.
+// A WASI-HTTP component on a worker: the transpiled glue is loaded once, and instances are made
+// from the shared compiled core modules with WarpGrid's host objects as imports. A served
+// instance whose guest returned normally is recycled: its saved memory and globals are put back
+// when the pool next asks for an instance, which is after the response has gone out.
 
 import { WarpError } from '../../src/errors.js';
 import type { ComponentArtifact } from '../../src/control/component/prepare-component.js';
-import type { AppGrants, AppLimits, GuestRequest, GuestResponse } from '../guest-types.js';
+import type { AppGrants } from '../guest-types.js';
 import type { LogFn } from './cli-host.js';
+import {
+  Instance, type ComponentInstance, type IncomingHandler, type InstanceHost, type Machine,
+} from './component-instance.js';
+import { CoreState, InstanceSnapshot, MemorySnapshot } from './core-state.js';
+import { loadGlue, type Glue } from './glue-loader.js';
 import { hostImports, type HostImports } from './host-imports.js';
-import { Exchange, IncomingRequest, ResponseOutparam, running } from './http-host.js';
 import { INCOMING_HANDLER } from './interfaces.js';
-import { clock } from './io-host.js';
-import { responseOf } from './response.js';
+
+export type { ComponentInstance } from './component-instance.js';
 
 export interface ComponentTemplate {
+  /** A fresh instance, or a recycled one restored to the state of a fresh one. */
   instantiate(): ComponentInstance;
 }
 
-export interface ComponentInstance {
-  /** Runs one request; throws a WarpError when the guest traps, throws or answers badly. */
-  handle(req: GuestRequest, limits: AppLimits): Promise<GuestResponse>;
-  /** Whether this instance may serve another request. */
-  readonly reusable: boolean;
-}
-
-type IncomingHandler = { handle(request: IncomingRequest, out: ResponseOutparam): void };
-
-type Glue = {
-  instantiate(getCoreModule: (name: string) => WebAssembly.Module,
-    imports: Record<string, object>): Record<string, unknown>;
-};
+/** Served machines kept for restoring; more than a pool refills at once is memory held idle. */
+const MAX_SPARE = 8;
+/**
+ * Requests one machine serves before it is dropped. The glue's own records grow by about 1.5 KB
+ * per request served (resources and tasks that a restore makes the guest forget); the cap keeps
+ * a machine's share of the heap near 1.5 MB.
+ */
+const MAX_SERVES = 1000;
 
 function handlerOf(exports: Record<string, unknown>): IncomingHandler {
   for (const [name, value] of Object.entries(exports)) {
@@ -37,101 +38,80 @@ function handlerOf(exports: Record<string, unknown>): IncomingHandler {
   throw new WarpError('WARP_E_BAD_ARTIFACT', `the component does not export ${INCOMING_HANDLER}`);
 }
 
-function guestFailure(err: unknown): WarpError {
-  if (err instanceof WarpError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const failure = new WarpError('WARP_E_GUEST_TRAP', `the guest trapped: ${message}`);
-  failure.cause = err;
-  return failure;
-}
+class Template implements ComponentTemplate, InstanceHost {
+  private memory: MemorySnapshot | null = null;
+  private readonly spare: Machine[] = [];
 
-class Instance implements ComponentInstance {
-  private served = false;
-  private broken = false;
-
-  constructor(private readonly template: Template, private readonly handler: IncomingHandler) {}
-
-  get reusable(): boolean {
-    return this.template.reuse && !this.broken;
-  }
-
-  handle(req: GuestRequest, limits: AppLimits): Promise<GuestResponse> {
-    try {
-      return Promise.resolve(this.run(req, limits));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  private run(req: GuestRequest, limits: AppLimits): GuestResponse {
-    if (this.broken || (this.served && !this.template.reuse)) {
-      throw new Error('a component instance that cannot serve again was asked to serve');
-    }
-    this.served = true;
-
-    const exchange = new Exchange(limits.response);
-    running.exchange = exchange;
-    clock.deadlineMs = performance.now() + limits.timeout;
-    try {
-      this.handler.handle(new IncomingRequest(req), new ResponseOutparam(exchange));
-    } catch (err) {
-      this.broken = true;
-      throw exchange.tooLarge ? tooLarge(limits) : guestFailure(err);
-    } finally {
-      running.exchange = null;
-      clock.deadlineMs = Infinity;
-      this.template.host.stdout.flush();
-      this.template.host.stderr.flush();
-    }
-    if (exchange.tooLarge) {
-      this.broken = true;
-      throw tooLarge(limits);
-    }
-    try {
-      return responseOf(exchange);
-    } catch (err) {
-      this.broken = true;
-      throw err;
-    }
-  }
-}
-
-function tooLarge(limits: AppLimits): WarpError {
-  return new WarpError('WARP_E_RESPONSE_TOO_LARGE',
-    `the guest wrote a response body over limits.response (${limits.response} bytes)`);
-}
-
-class Template implements ComponentTemplate {
   constructor(
     private readonly artifact: ComponentArtifact,
     private readonly glue: Glue,
-    readonly host: HostImports,
+    private readonly host: HostImports,
     readonly reuse: boolean,
   ) {}
 
+  get stdout(): HostImports['stdout'] {
+    return this.host.stdout;
+  }
+
+  get stderr(): HostImports['stderr'] {
+    return this.host.stderr;
+  }
+
   instantiate(): ComponentInstance {
+    return new Instance(this, this.restored() ?? this.fresh());
+  }
+
+  /**
+   * Makes the first instance: it checks the wiring (an import the glue finds missing fails the
+   * deploy here, with the glue's message) and saves the memory that later restores copy back.
+   */
+  warm(): void {
+    this.reclaim(this.fresh());
+  }
+
+  reclaim(machine: Machine): void {
+    if (machine.snapshot === null || machine.served >= MAX_SERVES) return;
+    if (this.spare.length < MAX_SPARE) this.spare.push(machine);
+  }
+
+  private restored(): Machine | null {
+    for (let machine = this.spare.pop(); machine !== undefined; machine = this.spare.pop()) {
+      const { memory } = this;
+      if (memory === null || machine.snapshot === null) continue;
+      if (memory.restore(machine.state) && machine.snapshot.restore(machine.state)) return machine;
+    }
+    return null;
+  }
+
+  private fresh(): Machine {
     const { modules } = this.artifact;
+    const state = new CoreState();
     const exports = this.glue.instantiate((name) => {
       const module = modules[name];
       if (module === undefined) throw new Error(`the glue asked for unknown core module ${name}`);
       return module;
-    }, this.host.imports);
-    return new Instance(this, handlerOf(exports));
+    }, this.host.imports, (module, imports) => {
+      const instance = new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      state.add(instance);
+      return instance;
+    });
+    const handler = handlerOf(exports);
+    return { handler, state, snapshot: this.snapshotOf(state), served: 0 };
   }
-}
 
-async function importGlue(source: string): Promise<Glue> {
-  const url = `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
-  return await import(url) as Glue;
+  /** The first instance's memory is saved for all; an instance that differs is not recycled. */
+  private snapshotOf(state: CoreState): InstanceSnapshot | null {
+    if (!this.artifact.recycle || this.reuse) return null;
+    if (this.memory === null) this.memory = MemorySnapshot.take(state);
+    else if (!this.memory.matches(state)) return null;
+    return new InstanceSnapshot(state);
+  }
 }
 
 export async function loadComponentTemplate(artifact: ComponentArtifact, grants: AppGrants,
   log: LogFn, reuse: boolean): Promise<ComponentTemplate> {
-  const glue = await importGlue(artifact.glue);
+  const glue = await loadGlue(artifact.glue);
   const template = new Template(artifact, glue, hostImports(grants, log), reuse);
-
-  // One instance up front checks the wiring: an import the glue finds missing fails the deploy
-  // here, with the glue's message, rather than on the first request.
-  template.instantiate();
+  template.warm();
   return template;
 }

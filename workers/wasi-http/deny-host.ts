@@ -5,7 +5,10 @@
 
 import type { IoError } from './io-host.js';
 
-const ACCESS_DENIED = Object.freeze({ tag: 'access-denied' });
+/** wasi:sockets error-code is an enum, which the glue represents as its case name. */
+const SOCKET_ACCESS_DENIED = 'access-denied';
+/** wasi:keyvalue error is a variant. */
+const STORE_ACCESS_DENIED = Object.freeze({ tag: 'access-denied' });
 
 class Descriptor {}
 class DirectoryEntryStream {}
@@ -30,7 +33,7 @@ class OutgoingDatagramStream {}
 class ResolveAddressStream {}
 
 function denySocket(): never {
-  throw ACCESS_DENIED;
+  throw SOCKET_ACCESS_DENIED;
 }
 
 /** A guest gets a network handle, but every socket and name lookup on it is denied. */
@@ -49,7 +52,7 @@ function sockets(): Record<string, object> {
 class Bucket {}
 
 function denyStore(): never {
-  throw ACCESS_DENIED;
+  throw STORE_ACCESS_DENIED;
 }
 
 /** No `key_value` grant is served yet: opening any store is denied. */

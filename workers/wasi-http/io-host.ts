@@ -55,13 +55,15 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * past the request's deadline fails the request instead of holding the worker.
  */
 function sleepUntil(whenMs: number): void {
-  const now = performance.now();
-  if (whenMs <= now) return;
+  if (whenMs <= performance.now()) return;
   if (whenMs > clock.deadlineMs) {
     throw new WarpError('WARP_E_TIMEOUT',
       'the guest waited on a timer that ends after the request deadline (limits.timeout)');
   }
-  Atomics.wait(sleeper, 0, 0, whenMs - now);
+  // Atomics.wait may wake a little early against performance.now(); wait out the rest.
+  for (let now = performance.now(); now < whenMs; now = performance.now()) {
+    Atomics.wait(sleeper, 0, 0, whenMs - now);
+  }
 }
 
 /** wasi:io/poll `poll`: the indexes of the ready pollables, waiting for the first one if none. */
@@ -142,6 +144,7 @@ export abstract class OutputStream {
   }
 
   writeZeroes(len: bigint): void {
+    if (len > WRITE_PERMIT) throw operationFailed('write-zeroes longer than check-write permits');
     this.accept(new Uint8Array(Number(len)));
   }
 

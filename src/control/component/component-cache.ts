@@ -14,6 +14,8 @@ export interface CachedComponent {
   glue: string;
   imports: string[];
   exports: string[];
+  /** Whether workers may recycle instances by restoring saved state (see prepare-component). */
+  recycle: boolean;
 }
 
 interface Meta {
@@ -21,6 +23,7 @@ interface Meta {
   modules: string[];
   imports: string[];
   exports: string[];
+  recycle: boolean;
 }
 
 const META = 'meta.json';
@@ -32,19 +35,19 @@ function fileFor(name: string): string {
   return name;
 }
 
+/** The cached entry, or null when there is none, it is from another pipeline, or unreadable. */
 export async function readCached(dir: string, pipeline: string): Promise<CachedComponent | null> {
-  let meta: Meta;
   try {
-    meta = JSON.parse(await readFile(join(dir, META), 'utf8')) as Meta;
+    const meta = JSON.parse(await readFile(join(dir, META), 'utf8')) as Meta;
+    if (meta.pipeline !== pipeline) return null;
+
+    const modules: Record<string, Uint8Array> = {};
+    for (const name of meta.modules) modules[name] = await readFile(join(dir, fileFor(name)));
+    const glue = await readFile(join(dir, GLUE), 'utf8');
+    return { ...meta, modules, glue };
   } catch {
     return null;
   }
-  if (meta.pipeline !== pipeline) return null;
-
-  const modules: Record<string, Uint8Array> = {};
-  for (const name of meta.modules) modules[name] = await readFile(join(dir, fileFor(name)));
-  const glue = await readFile(join(dir, GLUE), 'utf8');
-  return { pipeline, modules, glue, imports: meta.imports, exports: meta.exports };
 }
 
 export async function writeCached(dir: string, entry: CachedComponent): Promise<void> {
@@ -60,6 +63,7 @@ export async function writeCached(dir: string, entry: CachedComponent): Promise<
       modules: Object.keys(entry.modules),
       imports: entry.imports,
       exports: entry.exports,
+      recycle: entry.recycle,
     };
     await writeFile(join(staging, META), JSON.stringify(meta, null, 2));
 

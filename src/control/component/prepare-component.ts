@@ -4,16 +4,18 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 import { WarpError } from '../../errors.js';
-import { INCOMING_HANDLER, policyFor, unversioned } from '../../../workers/wasi-http/interfaces.js';
+import { INCOMING_HANDLER, isKnownImport } from '../../../workers/wasi-http/interfaces.js';
 import { componentImports, isComponent } from './component-binary.js';
-import { readCached, writeCached, type CachedComponent } from './component-cache.js';
-import { GLUE_PATCH_VERSION, patchGlue } from './glue-patch.js';
-import type { TranspileResult } from './transpile-worker.js';
+import { readCached, writeCached } from './component-cache.js';
+import { GLUE_PATCH_VERSION } from './glue-patch.js';
+import { transpileComponent } from './transpile-component.js';
 
 export { isComponent };
+
+/** Bumped when WarpGrid's changes to transpiled output change, so cached entries are remade. */
+const PIPELINE_VERSION = 1;
 
 /** A transpiled component, ready to post to a worker (it survives structured clone). */
 export interface ComponentArtifact {
@@ -25,6 +27,8 @@ export interface ComponentArtifact {
   imports: string[];
   /** Whether the transpiled form came from the cache. */
   cacheHit: boolean;
+  /** Whether a worker may make a served instance fresh again by restoring its saved state. */
+  recycle: boolean;
 }
 
 /** A component that imports an interface WarpGrid does not provide cannot be deployed. */
@@ -32,80 +36,71 @@ export class UnknownImportError extends WarpError {
   constructor(label: string, readonly importName: string) {
     super('WARP_E_UNKNOWN_IMPORT', `${label}: imports ${importName}, which WarpGrid does not ` +
       'provide; remove it from the component\'s world, or target a world WarpGrid serves ' +
-      '(wasi:http/proxy@0.2.x with wasi:cli, wasi:clocks, wasi:random, wasi:io)');
+      '(wasi:http/proxy@0.2.x, with wasi:cli, wasi:clocks, wasi:random and wasi:io)');
   }
 }
 
-async function jcoVersion(): Promise<string> {
+async function pipelineName(): Promise<string> {
   const api = new URL(import.meta.resolve('@bytecodealliance/jco'));
   const pkg = JSON.parse(await readFile(new URL('../package.json', api), 'utf8')) as {
     version: string;
   };
-  return pkg.version;
+  return `jco@${pkg.version}+glue@${GLUE_PATCH_VERSION}+warp@${PIPELINE_VERSION}`;
+}
+
+function importsOf(bytes: Uint8Array, label: string): string[] {
+  try {
+    return componentImports(bytes);
+  } catch (err) {
+    throw new WarpError('WARP_E_BAD_ARTIFACT', `${label}: malformed component binary ` +
+      `(${(err as Error).message}); rebuild it with a current toolchain`);
+  }
 }
 
 function checkImports(imports: string[], label: string): void {
   for (const name of imports) {
-    if (policyFor(name) === null) throw new UnknownImportError(label, name);
+    if (!isKnownImport(name)) throw new UnknownImportError(label, name);
   }
 }
 
 function checkExports(exports: string[], label: string): void {
-  const serves = exports.some((name) => unversioned(name) === INCOMING_HANDLER &&
-    name.startsWith(`${INCOMING_HANDLER}@0.2.`));
-  if (serves) return;
+  if (exports.some((name) => name.startsWith(`${INCOMING_HANDLER}@0.2.`))) return;
   throw new WarpError('WARP_E_BAD_ARTIFACT', `${label}: does not export ` +
     `${INCOMING_HANDLER}@0.2.x; build it for the wasi:http/proxy world`);
 }
 
-function runTranspile(bytes: Uint8Array, label: string): Promise<TranspileResult> {
-  const worker = new Worker(new URL('./transpile-worker.js', import.meta.url),
-    { workerData: bytes });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (result: TranspileResult) => resolve(result));
-    worker.once('error', (err) => reject(new WarpError('WARP_E_BAD_ARTIFACT',
-      `${label}: jco could not transpile the component: ${err.message}`)));
-    worker.once('exit', (code) => reject(new WarpError('WARP_E_BAD_ARTIFACT',
-      `${label}: the transpile worker exited with code ${code} before it answered`)));
-  });
+async function compileAll(modules: Record<string, Uint8Array>):
+  Promise<Record<string, WebAssembly.Module>> {
+  const compiled: Record<string, WebAssembly.Module> = {};
+  await Promise.all(Object.entries(modules).map(async ([name, code]) => {
+    compiled[name] = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
+  }));
+  return compiled;
 }
 
-async function transpileToEntry(bytes: Uint8Array, imports: string[], pipeline: string,
-  label: string): Promise<CachedComponent> {
-  const result = await runTranspile(bytes, label);
-  const modules: Record<string, Uint8Array> = {};
-  let glue: string | null = null;
-  for (const [name, file] of Object.entries(result.files)) {
-    if (name.endsWith('.wasm')) modules[name] = file;
-    else if (name === 'component.js') glue = Buffer.from(file).toString('utf8');
-  }
-  if (glue === null) throw new Error('jco transpile produced no component.js');
-  const exports = result.exports.map(([name]) => name);
-  return { pipeline, modules, glue: patchGlue(glue), imports, exports };
-}
-
+/**
+ * Prepares a component for workers. `cacheDir/<sha256>/` keeps the transpiled form, so that a
+ * second deploy or a restart with the same bytes does not transpile again.
+ */
 export async function prepareComponent(bytes: Uint8Array, sha256: string, cacheDir: string,
   label: string): Promise<ComponentArtifact> {
   if (!isComponent(bytes)) {
     throw new WarpError('WARP_E_BAD_ARTIFACT', `${label}: not a WebAssembly component`);
   }
-  const imports = componentImports(bytes);
+  const imports = importsOf(bytes, label);
   checkImports(imports, label);
 
-  const pipeline = `jco@${await jcoVersion()}+glue-patch@${GLUE_PATCH_VERSION}`;
+  if (!/^[\w-]+$/.test(sha256)) throw new Error(`not a sha256 digest: ${sha256}`);
+  const pipeline = await pipelineName();
   const dir = join(cacheDir, sha256);
   let entry = await readCached(dir, pipeline);
   const cacheHit = entry !== null;
   if (entry === null) {
-    entry = await transpileToEntry(bytes, imports, pipeline, label);
-    checkExports(entry.exports, label);
+    entry = await transpileComponent(bytes, imports, pipeline, label);
     await writeCached(dir, entry);
   }
   checkExports(entry.exports, label);
 
-  const modules: Record<string, WebAssembly.Module> = {};
-  await Promise.all(Object.entries(entry.modules).map(async ([name, code]) => {
-    modules[name] = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
-  }));
-  return { modules, glue: entry.glue, imports, cacheHit };
+  const modules = await compileAll(entry.modules);
+  return { modules, glue: entry.glue, imports, cacheHit, recycle: entry.recycle };
 }
