@@ -11,7 +11,9 @@ import { describe, it } from 'node:test';
 import autocannon from 'autocannon';
 
 import { ECHO, startControlNode, tempDir } from './helpers/control-node.js';
+import { ROOT } from './helpers/node-process.js';
 
+const SPIN = join(ROOT, 'test/guests/spin-cpu.wasm');
 const REDEPLOYS = 20;
 const CONNECTIONS = 50;
 
@@ -136,6 +138,34 @@ describe('control plane under load', () => {
     assert.deepEqual(laterBad, [], 'answers after SIGTERM are 200 or 503 draining');
     const log = await node.waitForLog((l) => l.msg === 'drained' || l.msg.startsWith('drain '));
     assert.equal(log.msg, 'drained');
+  });
+
+  it('refuses deploys while draining, and finishes slow requests first', async () => {
+    const manifests = await tempDir('slow-manifests');
+    await writeFile(join(manifests, 'spin.toml'),
+      `name = "spin"\nmodule = "${SPIN}"\n[scale]\nmin = 2\n[limits]\ntimeout = "10s"\n`);
+    const node = await startControlNode(await tempDir('slow'), ['--manifests', manifests]);
+    const token = (await readFile(node.tokenFile, 'utf8')).trim();
+    const exited = new Promise<number | null>((r) => node.child.once('exit', (code) => r(code)));
+
+    // CPU-bound requests, several per worker, keep the drain open long enough to try a deploy.
+    const agent = new Agent();
+    const slow = Array.from({ length: 6 }, () => getOnce(`${node.url}/r/spin/`, agent));
+    await new Promise((r) => setTimeout(r, 50));
+    node.child.kill('SIGTERM');
+    await node.waitForLog((l) => l.msg === 'draining');
+    const res = await fetch(`${node.adminUrl}/v1/apps`, {
+      method: 'POST', body: await readFile(ECHO), headers: {
+        authorization: `Bearer ${token}`, 'content-type': 'application/wasm',
+        'warp-manifest': '{"name":"late"}',
+      },
+    });
+
+    assert.equal(res.status, 503);
+    assert.equal((await res.json() as { error: { code: string } }).error.code,
+      'WARP_E_DRAINING');
+    assert.deepEqual((await Promise.all(slow)).map((o) => o.status), Array(6).fill(200));
+    assert.equal(await exited, 0);
   });
 });
 
