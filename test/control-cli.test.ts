@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -115,6 +115,23 @@ describe('warp CLI against a node', () => {
       /^warp: --file 'no-such-dir:\/x': no-such-dir cannot be read \(ENOENT\)/);
   });
 
+  it('deploys from a manifest file, with paths relative to it', async () => {
+    const dir = await tempDir('toml');
+    await mkdir(join(dir, 'static'));
+    await copyFile(ECHO, join(dir, 'guest.wasm'));
+    await writeFile(join(dir, 'app.toml'), 'name = "fromfile"\nmodule = "guest.wasm"\n' +
+      '[scale]\nmax = 4\n[grants]\nenv = { V = "toml" }\n' +
+      'files = [{ source = "static", guest = "/static" }]\n');
+    const run = await node.warp('deploy', '--manifest', join(dir, 'app.toml'), '--min', '2');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Deployed: fromfile \(2 instances, /);
+    assert.deepEqual(await echoEnv(`${node.url}/r/fromfile/`), { V: 'toml' });
+    const { app } = await (await fetch(`${node.adminUrl}/v1/apps/fromfile`, {
+      headers: { authorization: `Bearer ${token}` },
+    })).json() as { app: AppView };
+    assert.deepEqual(app.scale, { min: 2, max: 4 });
+  });
+
   it('refuses an artifact that is not WebAssembly', async () => {
     const run = await node.warp('deploy', join(ROOT, 'test/guests/not-wasm.wasm'));
     assert.equal(run.code, 1);
@@ -203,6 +220,22 @@ describe('warp CLI against a node', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr,
       /^warp: cannot reach the node's admin API at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+  });
+});
+
+describe('admin token file', () => {
+  it('reads an existing --admin-token-file instead of making a token', async () => {
+    const dataDir = await tempDir('own-token');
+    const tokenFile = join(await tempDir('token-dir'), 'token');
+    await writeFile(tokenFile, 'an-operator-chosen-token-0123456789\n', { mode: 0o600 });
+    const node = await startControlNode(dataDir, ['--admin-token-file', tokenFile]);
+    try {
+      const run = await runWarp(['status', '--server', node.adminUrl, '--token-file', tokenFile]);
+      assert.equal(run.code, 0, run.stderr);
+      await assert.rejects(stat(join(dataDir, 'admin-token')), { code: 'ENOENT' });
+    } finally {
+      assert.equal(await node.stop(), 0);
+    }
   });
 });
 

@@ -92,7 +92,9 @@ export class AdminApi {
     if (path === '/v1/apps' && method === 'POST') return this.deploy(req, res);
     if (parts[0] === 'v1' && parts[1] === 'apps' && parts[2] !== undefined) {
       const name = appName(parts[2]);
-      if (parts.length === 3 && method === 'GET') return this.send(res, await this.one(name));
+      if (parts.length === 3 && method === 'GET') {
+        return this.send(res, { app: await this.one(name) });
+      }
       if (parts.length === 3 && method === 'DELETE') return this.remove(res, name);
       if (parts.length === 4 && parts[3] === 'scale' && method === 'POST') {
         return this.scale(req, res, name);
