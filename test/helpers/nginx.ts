@@ -43,7 +43,9 @@ export async function freePort(): Promise<number> {
 
 export function nginxConfig(prefix: string, port: number, opts: NginxOptions,
   tlsPort: number | null): string {
-  const servers = opts.upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=0;`);
+  // A node that fails (a refused connect, or 503 while it drains) rests for a second only.
+  const servers = opts.upstreams.map((p) =>
+    `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s;`);
   const tls = opts.tls === undefined || tlsPort === null ? '' : `
     listen 127.0.0.1:${tlsPort} ssl;
     ssl_certificate ${opts.tls.cert};
