@@ -23,7 +23,7 @@ describe('manifest validation', () => {
     const m = parse(base);
     assert.equal(m.module, '/abs/x.wasm');
     assert.equal(m.route, '/r/x');
-    assert.deepEqual(m.scale, { min: 1, max: 64, reuse: false, recycle: 'reset' });
+    assert.deepEqual(m.scale, { min: 1, max: 64, reuse: false, recycle: 'reset', idle: 30_000 });
     assert.equal(m.limits.timeout, 1000);
     assert.equal(m.limits.memory, 128 * 1024 * 1024);
     assert.deepEqual(m.grants.env, {});
@@ -52,6 +52,7 @@ describe('manifest validation', () => {
     ['max below min', `${base}[scale]\nmin = 5\nmax = 2`, /scale\.max must not be less/],
     ['bad reuse', `${base}[scale]\nreuse = "yes"`, /scale\.reuse must be true or false/],
     ['bad recycle', `${base}[scale]\nrecycle = "never"`, /scale\.recycle must be/],
+    ['bad idle', `${base}[scale]\nidle = "soon"`, /scale\.idle must be a positive duration/],
     ['unknown scale field', `${base}[scale]\nmni = 1`, /unknown field 'scale\.mni'/],
     ['bad memory', `${base}[limits]\nmemory = "lots"`, /limits\.memory must be a positive size/],
     ['tiny memory', `${base}[limits]\nmemory = 100`, /limits\.memory must be from 64KiB/],

@@ -14,6 +14,8 @@ export interface AppSpec {
   reuse: boolean;
   /** WAGI: 'reset' restores a served instance from its snapshot, 'fresh' makes a new one. */
   recycle: 'reset' | 'fresh';
+  /** Idle instances above min are released after this many ms. */
+  idle: number;
   limits: AppLimits;
   grants: AppGrants;
 }

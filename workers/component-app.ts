@@ -43,7 +43,7 @@ export async function loadComponentApp(spec: AppSpec, artifact: unknown,
   const template = await loadComponentTemplate(artifact as ComponentArtifact, spec.grants,
     (stream, line) => appLog.info({ stream }, line), spec.reuse);
   const pool = new InstancePool(() => template.instantiate(), spec.min,
-    (err) => appLog.error({ err }, 'warm instance failed'));
+    (err) => appLog.error({ err }, 'warm instance failed'), spec.idle);
   pool.fill();
   return new ComponentApp(spec, pool);
 }

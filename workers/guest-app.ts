@@ -28,7 +28,7 @@ export class WagiApp implements GuestApp {
       }
     });
     this.pool = new InstancePool(() => this.template.instantiate(), spec.min,
-      (err) => appLog.error({ err }, 'warm instance failed'));
+      (err) => appLog.error({ err }, 'warm instance failed'), spec.idle);
     this.pool.fill();
   }
 

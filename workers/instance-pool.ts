@@ -1,10 +1,23 @@
 // Warm instances of one app on one worker. A request takes a ready instance; replacements are
-// made after the response has gone out, so instantiation stays off the hot path.
+// made after the response has gone out, so instantiation stays off the hot path. Instances a
+// burst left above `min` are released once they have been idle for `idleMs`.
 
 import { BucketCounts, INSTANCE_BOUNDS } from '../src/ops/bucket-counts.js';
 
+const pools = new Set<InstancePool<unknown>>();
+const SWEEP_MS = 1000;
+
+// One timer per worker sweeps every pool; it never keeps the thread alive on its own.
+setInterval(() => {
+  const now = performance.now();
+  for (const pool of pools) pool.sweep(now);
+}, SWEEP_MS).unref();
+
 export class InstancePool<I> {
+  /** Ready instances, most recently handed back last. */
   private readonly ready: I[] = [];
+  /** When each ready instance became ready, in the same order. */
+  private readonly readySince: number[] = [];
   private refillQueued = false;
   busy = 0;
   closed = false;
@@ -15,7 +28,10 @@ export class InstancePool<I> {
     private readonly make: () => I,
     private readonly min: number,
     private readonly onError: (err: unknown) => void,
-  ) {}
+    private readonly idleMs = 30_000,
+  ) {
+    pools.add(this as InstancePool<unknown>);
+  }
 
   get warm(): number {
     return this.ready.length;
@@ -24,13 +40,18 @@ export class InstancePool<I> {
   /** A ready instance, or a new one when none is ready. */
   take(): I {
     this.busy++;
-    return this.ready.pop() ?? this.timedMake();
+    const instance = this.ready.pop();
+    if (instance === undefined) return this.timedMake();
+    this.readySince.pop();
+    return instance;
   }
 
-  /** Hands back an instance that may serve again (reuse mode). */
+  /** Hands back an instance that may serve again. */
   give(instance: I): void {
     this.busy--;
-    if (!this.closed) this.ready.push(instance);
+    if (this.closed) return;
+    this.ready.push(instance);
+    this.readySince.push(performance.now());
   }
 
   /** Marks an instance as spent and tops the pool up once the current turn is over. */
@@ -41,15 +62,30 @@ export class InstancePool<I> {
 
   fill(): void {
     try {
-      while (!this.closed && this.ready.length < this.min) this.ready.push(this.timedMake());
+      while (!this.closed && this.ready.length < this.min) {
+        this.ready.push(this.timedMake());
+        this.readySince.push(performance.now());
+      }
     } catch (err) {
       this.onError(err);
     }
   }
 
+  /** Releases the longest-idle instances above `min`. */
+  sweep(now: number): void {
+    let drop = 0;
+    while (this.ready.length - drop > this.min &&
+      now - (this.readySince[drop] as number) > this.idleMs) drop++;
+    if (drop === 0) return;
+    this.ready.splice(0, drop);
+    this.readySince.splice(0, drop);
+  }
+
   close(): void {
     this.closed = true;
     this.ready.length = 0;
+    this.readySince.length = 0;
+    pools.delete(this as InstancePool<unknown>);
   }
 
   private timedMake(): I {

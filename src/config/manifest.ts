@@ -22,6 +22,8 @@ export interface AppManifest {
     readonly max: number;
     readonly reuse: boolean;
     readonly recycle: 'reset' | 'fresh';
+    /** Idle instances above min are released after this many ms. */
+    readonly idle: number;
   };
   readonly limits: {
     readonly memory: number;
@@ -44,6 +46,7 @@ export const MANIFEST_DEFAULTS = {
   timeout: 1000,
   body: 10 * 1024 * 1024,
   response: 16 * 1024 * 1024,
+  idle: 30_000,
 } as const;
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -137,7 +140,7 @@ function checkAbi(raw: unknown, fail: Fail): Abi | null {
 }
 
 function checkScale(table: Record<string, unknown>, fail: Fail): AppManifest['scale'] {
-  onlyKeys(table, 'scale', ['min', 'max', 'reuse', 'recycle'], fail);
+  onlyKeys(table, 'scale', ['min', 'max', 'idle', 'reuse', 'recycle'], fail);
   const min = table.min ?? MANIFEST_DEFAULTS.min;
   if (!isInteger(min) || min < 0 || min > 10_000) {
     fail('scale.min must be a non-negative integer (at most 10000)');
@@ -156,6 +159,7 @@ function checkScale(table: Record<string, unknown>, fail: Fail): AppManifest['sc
   return {
     min: min as number, max: max as number, reuse: reuse as boolean,
     recycle: recycle as 'reset' | 'fresh',
+    idle: durationField(table.idle, 'scale.idle', MANIFEST_DEFAULTS.idle, fail),
   };
 }
 

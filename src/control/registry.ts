@@ -185,6 +185,7 @@ export class Registry {
       max: manifest.scale.max,
       reuse: manifest.scale.reuse,
       recycle: manifest.scale.recycle,
+      idle: manifest.scale.idle,
       limits: { ...manifest.limits },
       grants: {
         env: { ...manifest.grants.env },
