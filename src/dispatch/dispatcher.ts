@@ -255,8 +255,9 @@ export class Dispatcher {
       this.queued.delete(ex);
       const line = ex.route.waiting;
       line.splice(line.indexOf(ex), 1);
-      ex.fail('WARP_E_TIMEOUT', `app '${ex.route.name}' was busy for its whole deadline ` +
-        `(${ex.route.spec.limits.timeout} ms); raise scale.max or retry later`);
+      // It never ran: the app is overloaded, and the client may retry.
+      ex.fail('WARP_E_OVERLOADED', `app '${ex.route.name}' was at scale.max for the whole ` +
+        `deadline (${ex.route.spec.limits.timeout} ms); retry later or raise scale.max`);
     }
   }
 
