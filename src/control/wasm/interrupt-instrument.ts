@@ -5,47 +5,67 @@
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 import { WarpError } from '../../errors.js';
+import type { PassReply, PassRequest } from './binaryen-thread.js';
 
 export const INTERRUPT_MODULE = 'env';
 export const INTERRUPT_FUNCTION = 'log_execution';
 
-type Binaryen = typeof import('binaryen').default;
-let binaryen: Promise<Binaryen> | null = null;
+/** The binaryen thread ends after this long without a deploy. */
+const THREAD_IDLE_MS = 15_000;
+const THREAD_FILE = fileURLToPath(new URL('./binaryen-thread.js', import.meta.url));
 
-/** binaryen is a large module: it is loaded on the first deploy that needs it. */
-function loadBinaryen(): Promise<Binaryen> {
-  binaryen ??= import('binaryen').then((m) => m.default);
-  return binaryen;
+let thread: Worker | null = null;
+let idleTimer: NodeJS.Timeout | null = null;
+let nextId = 1;
+const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
+
+function binaryenThread(): Worker {
+  if (idleTimer !== null) clearTimeout(idleTimer);
+  if (thread !== null) return thread;
+
+  const started = new Worker(THREAD_FILE);
+  started.on('message', (reply: PassReply) => {
+    const entry = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if ('error' in reply) entry?.reject(new Error(reply.error));
+    else entry?.resolve(reply.bytes);
+    if (waiting.size === 0) idleTimer = setTimeout(stopThread, THREAD_IDLE_MS).unref();
+  });
+  started.on('error', (err) => failAll(err));
+  started.on('exit', () => {
+    if (thread === started) thread = null;
+    failAll(new Error('the binaryen thread exited'));
+  });
+  thread = started;
+  return started;
 }
 
-/**
- * The proposals V8 in Node 20 runs. Anything newer (binaryen's compact imports, say) would make
- * binaryen write a module that Node cannot load.
- */
-function nodeFeatures(b: Binaryen): number {
-  const f = b.Features;
-  return f.MVP | f.Atomics | f.MutableGlobals | f.NontrappingFPToInt | f.SIMD128 | f.BulkMemory |
-    f.SignExt | f.ReferenceTypes | f.Multivalue | f.TailCall | f.ExceptionHandling;
+function stopThread(): void {
+  void thread?.terminate();
+  thread = null;
+}
+
+function failAll(err: Error): void {
+  for (const entry of waiting.values()) entry.reject(err);
+  waiting.clear();
 }
 
 export async function instrumentForInterrupt(bytes: Uint8Array, label: string):
   Promise<Uint8Array> {
-  const b = await loadBinaryen();
-  let module;
+  const id = nextId++;
+  const worker = binaryenThread();
   try {
-    module = b.readBinary(bytes);
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, bytes } satisfies PassRequest);
+    });
   } catch (err) {
     throw new WarpError('WARP_E_BAD_ARTIFACT',
-      `${label}: binaryen cannot read the module: ${(err as Error).message}`);
-  }
-  try {
-    module.setFeatures(nodeFeatures(b));
-    module.runPasses(['log-execution']);
-    return module.emitBinary();
-  } finally {
-    module.dispose();
+      `${label}: binaryen cannot instrument the module: ${(err as Error).message}`);
   }
 }
 
