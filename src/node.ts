@@ -14,6 +14,7 @@ import { DeploymentStore } from './control/deployment-store.js';
 import { Registry } from './control/registry.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { Router } from './front/router.js';
+import { openExchanges } from './front/front-exchange.js';
 import { Front } from './front/server.js';
 import { loadUws, type UwsBinding } from './front/uws-binding.js';
 import { NodeOps } from './ops/node-ops.js';
@@ -89,10 +90,15 @@ export class WarpNode {
     this.control.close();
     this.front.stopListening();
     this.front.draining = true;
-    while (this.registry.busy() > 0 && performance.now() - t0 < timeoutMs) {
+    while (this.inFlight() > 0 && performance.now() - t0 < timeoutMs) {
       await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
     }
-    return { left: this.registry.busy(), ms: Math.round(performance.now() - t0) };
+    return { left: this.inFlight(), ms: Math.round(performance.now() - t0) };
+  }
+
+  /** Requests the node still owes an answer: queued, running, or still uploading a body. */
+  private inFlight(): number {
+    return Math.max(this.registry.busy(), openExchanges.count);
   }
 
   async close(): Promise<void> {

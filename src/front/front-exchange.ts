@@ -38,6 +38,9 @@ export function endHead(res: HttpResponse, length: number, close: boolean): void
   res.endWithoutBody();
 }
 
+/** Exchanges not yet answered, uploads included, so that a drain waits for all of them. */
+export const openExchanges = { count: 0 };
+
 export class FrontExchange implements Exchange {
   frame: Uint8Array = new Uint8Array(0);
   deadline: number;
@@ -62,10 +65,18 @@ export class FrontExchange implements Exchange {
   ) {
     this.deadline = this.startedAt + route.spec.limits.timeout;
     this.counters = stats.forApp(route.name);
+    openExchanges.count++;
   }
 
   onAborted(): void {
+    this.settle();
+  }
+
+  /** Marks the exchange answered, or abandoned by its client, exactly once. */
+  private settle(): void {
+    if (this.finished) return;
     this.finished = true;
+    openExchanges.count--;
   }
 
   /** Starts now for a request without a body, or once the body has arrived. */
@@ -83,7 +94,7 @@ export class FrontExchange implements Exchange {
     if (this.finished) return;
     const head = decodeHead<ResponseHead>(frame);
     if (head[2] !== '') return this.fail(head[2] as WarpErrorCode, head[3]);
-    this.finished = true;
+    this.settle();
     this.res.cork(() => this.write(head[0], head[1], frameBody(frame)));
     this.record(head[0]);
   }
@@ -91,7 +102,7 @@ export class FrontExchange implements Exchange {
   /** Answers with a JSON error; `close` ends the connection when the body was not read. */
   fail(code: WarpErrorCode, message: string, close = false): void {
     if (this.finished) return;
-    this.finished = true;
+    this.settle();
     const err = new WarpError(code in ERROR_CODES ? code : 'WARP_E_WORKER_LOST', message);
     const headers = ['content-type', 'application/json'];
     if (err.status === 503) headers.push('retry-after', '1');

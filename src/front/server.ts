@@ -90,8 +90,9 @@ export class Front {
     const sentId = req.getHeader('x-request-id');
     const requestId = requestIdFor(sentId);
     if (this.draining) {
+      // Close the connection too, so a keep-alive client moves to another node.
       return this.reject(res, req, url, route, requestId,
-        new WarpError('WARP_E_DRAINING', 'the node is shutting down; retry'));
+        new WarpError('WARP_E_DRAINING', 'the node is shutting down; retry'), true);
     }
 
     const lengthHeader = req.getHeader('content-length');
