@@ -38,6 +38,7 @@ describe('hostile wagi guests', () => {
       'status1000.toml': guest('status1000'),
       'flood.toml': guest('flood'),
       'exit3.toml': guest('exit3'),
+      'spin.toml': manifestFor('spin', 'test/guests/spin-cpu.wasm', '[limits]\ntimeout = "5ms"'),
     });
     node = await startNode(['--manifests', dir, '--workers', '2']);
   });
@@ -63,6 +64,11 @@ describe('hostile wagi guests', () => {
       workerRestarts: number;
     };
     assert.equal(info.workerRestarts, 0);
+  });
+
+  it('interrupts a guest that imports WASI functions, not only a bare loop', async () => {
+    await expectError('spin', 504, 'WARP_E_TIMEOUT', /did not answer within 5 ms/);
+    await node.waitForLog((l) => l.msg === 'guest interrupted' && l.app === 'spin');
   });
 
   it('fails memory.grow at limits.memory; the trap gets 500', async () => {

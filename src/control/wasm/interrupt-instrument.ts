@@ -14,6 +14,8 @@ import type { PassReply, PassRequest } from './binaryen-thread.js';
 export const INTERRUPT_MODULE = 'env';
 export const INTERRUPT_FUNCTION = 'log_execution';
 
+/** Bumped whenever the instrumentation changes, so cached output from before is not used. */
+const INSTRUMENT_VERSION = 2;
 /** The binaryen thread ends after this long without a deploy. */
 const THREAD_IDLE_MS = 15_000;
 const THREAD_FILE = fileURLToPath(new URL('./binaryen-thread.js', import.meta.url));
@@ -76,7 +78,7 @@ export async function instrumentForInterrupt(bytes: Uint8Array, label: string):
 export async function instrumentCached(bytes: Uint8Array, sha256: string, cacheDir: string,
   label: string): Promise<Uint8Array> {
   const dir = join(cacheDir, 'interrupt');
-  const file = join(dir, `${sha256}.wasm`);
+  const file = join(dir, `${sha256}-v${INSTRUMENT_VERSION}.wasm`);
   const cached = await readFile(file).catch(() => null);
   if (cached !== null) return cached;
 
