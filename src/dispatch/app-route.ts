@@ -20,6 +20,8 @@ export class AppRoute {
   /** Set when a newer version replaced this one or the app was removed. */
   retired = false;
   readonly queueLimit: number;
+  /** Moving average of how long a request runs, from dispatch to answer, in ms. */
+  serviceMs = 0;
 
   constructor(
     readonly spec: AppSpec,
@@ -30,6 +32,16 @@ export class AppRoute {
     readonly deployedAt: number,
   ) {
     this.queueLimit = Math.max(16, spec.max * 4);
+  }
+
+  /** Folds one measured run time into the moving average. */
+  observe(ms: number): void {
+    this.serviceMs = this.serviceMs === 0 ? ms : this.serviceMs * 0.8 + ms * 0.2;
+  }
+
+  /** How long a request joining the queue now can expect to wait before it runs. */
+  expectedWait(): number {
+    return ((this.waiting.length + 1) * this.serviceMs) / this.spec.max;
   }
 
   get name(): string {

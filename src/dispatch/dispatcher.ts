@@ -22,6 +22,8 @@ const SPILL_WIDTH = 3;
 const WATCHDOG_MS = 10;
 /** How long an interrupted guest has to stop before its worker is replaced. */
 const STOP_GRACE_MS = 250;
+/** A queued request may spend at most this share of its deadline waiting. */
+const QUEUE_SHARE = 0.5;
 
 const WORKER_FILE = fileURLToPath(new URL('../../workers/worker.js', import.meta.url));
 
@@ -49,6 +51,8 @@ export type DispatchLane = 'port' | 'piscina';
 export interface DispatcherOptions {
   workers: number;
   logLevel: string;
+  /** The node's data directory; workers keep wasi:keyvalue stores under it. */
+  dataDir: string;
   lane: DispatchLane;
   log: Logger;
 }
@@ -78,7 +82,7 @@ export class Dispatcher {
       concurrentTasksPerWorker: 1024,
       maxQueue: Infinity,
       atomics: 'disabled',
-      workerData: { logLevel: opts.logLevel },
+      workerData: { logLevel: opts.logLevel, dataDir: opts.dataDir },
       loadBalancer: (task, workers) => pickChosen(task, workers),
     });
     this.pool.on('message', (msg: WorkerHello) => {
@@ -130,7 +134,9 @@ export class Dispatcher {
   submit(ex: Exchange): void {
     const route = ex.route;
     if (route.inflight < route.spec.max) return this.start(ex);
-    if (route.waiting.length >= route.queueLimit) {
+    // Refuse at once what could not run before its deadline: a fast 503 beats a slow one.
+    if (route.waiting.length >= route.queueLimit ||
+      route.expectedWait() > route.spec.limits.timeout * QUEUE_SHARE) {
       return ex.fail('WARP_E_OVERLOADED', `app '${route.name}' is at scale.max ` +
         `(${route.spec.max}) with a full queue; retry later`);
     }
@@ -153,6 +159,7 @@ export class Dispatcher {
       return;
     }
     ex.link = link;
+    ex.dispatchedAt = performance.now();
     link.enter();
     route.inflight++;
     this.running.add(ex);
@@ -168,6 +175,7 @@ export class Dispatcher {
     const route = ex.route;
     ex.link?.leave();
     route.inflight--;
+    route.observe(performance.now() - ex.dispatchedAt);
     this.running.delete(ex);
     if (!ex.finished) {
       if (out !== null) ex.respond(out);

@@ -13,6 +13,8 @@ export interface Exchange {
   link: WorkerLink | null;
   /** Pairs the response with the request on its worker, and names it to the interrupter. */
   seq: number;
+  /** performance.now() when the request was sent to its worker. */
+  dispatchedAt: number;
   /** performance.now() when the watchdog asked the guest to stop, or 0. */
   stopAskedAt: number;
   /** Set once a response or an error has been written. */

@@ -46,6 +46,7 @@ export class FrontExchange implements Exchange {
   deadline: number;
   link: Exchange['link'] = null;
   seq = 0;
+  dispatchedAt = 0;
   stopAskedAt = 0;
   finished = false;
   private bodyOffset = 0;
