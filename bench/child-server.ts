@@ -49,8 +49,8 @@ export class ChildServer {
       this.exited = true;
       running.delete(this);
     });
-    this.child.stdout?.setEncoding('utf8').on('data', (t: string) => this.onOutput(t));
-    this.child.stderr?.setEncoding('utf8').on('data', (t: string) => this.onOutput(t));
+    this.child.stdout?.setEncoding('utf8').on('data', splitLines((l) => this.onLine(l)));
+    this.child.stderr?.setEncoding('utf8').on('data', splitLines((l) => this.onLine(l)));
   }
 
   static async start(spec: ServerSpec): Promise<ChildServer> {
@@ -94,15 +94,23 @@ export class ChildServer {
     signalGroup(pid, 'SIGKILL');
   }
 
-  private onOutput(text: string): void {
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      this.lines.push(line);
-      if (this.lines.length > KEEP_LINES) this.lines.shift();
-      const m = this.port === null ? PORT_LINE.exec(line) : null;
-      if (m !== null) this.port = Number(m[1] ?? m[2]);
-    }
+  private onLine(line: string): void {
+    if (line === '') return;
+    this.lines.push(line);
+    if (this.lines.length > KEEP_LINES) this.lines.shift();
+    const m = this.port === null ? PORT_LINE.exec(line) : null;
+    if (m !== null) this.port = Number(m[1] ?? m[2]);
   }
+}
+
+/** Output arrives in pipe-sized chunks; a line (a node's 10,000 app names) may span several. */
+function splitLines(onLine: (line: string) => void): (text: string) => void {
+  let partial = '';
+  return (text) => {
+    const parts = (partial + text).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) onLine(line);
+  };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
