@@ -243,8 +243,11 @@ describe('behind nginx', () => {
     }
   });
 
-  it('left nothing about upstreams in the nginx error log', async () => {
+  it('left no upstream error in the nginx error log, and no error in the nodes', async () => {
     assert.deepEqual(upstreamErrors(await proxy.errorLog()), []);
     assert.deepEqual(upstreamErrors(await plainProxy.errorLog()), []);
+    for (const node of [trusting, plain]) {
+      assert.deepEqual(node.logs.filter((l) => l.level >= 50), []);
+    }
   });
 });
