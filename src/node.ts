@@ -44,10 +44,10 @@ export class WarpNode {
 
   constructor(readonly config: NodeConfig, readonly log: Logger) {
     this.binding = loadUws();
-    this.dispatcher = new Dispatcher({
-      workers: config.workers, logLevel: config.logLevel, lane: config.dispatch, log,
-    });
     const dataDir = resolve(config.dataDir);
+    this.dispatcher = new Dispatcher({
+      workers: config.workers, logLevel: config.logLevel, dataDir, lane: config.dispatch, log,
+    });
     this.registry = new Registry(this.dispatcher, this.router, join(dataDir, 'cache'), log);
     this.control = new ControlPlane(this.registry, new DeploymentStore(dataDir),
       config.manifests, log);
