@@ -40,8 +40,8 @@ class ComponentApp implements GuestApp {
 export async function loadComponentApp(spec: AppSpec, artifact: unknown,
   log: Logger): Promise<GuestApp> {
   const appLog = log.child({ app: spec.name, version: spec.version });
-  const template = await loadComponentTemplate(artifact as ComponentArtifact, spec.grants,
-    (stream, line) => appLog.info({ stream }, line), spec.reuse);
+  const template = await loadComponentTemplate(artifact as ComponentArtifact, spec,
+    (stream, line) => appLog.info({ stream }, line));
   const pool = new InstancePool(() => template.instantiate(), spec.min,
     (err) => appLog.error({ err }, 'warm instance failed'), spec.idle);
   pool.fill();

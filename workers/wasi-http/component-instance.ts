@@ -4,8 +4,8 @@
 
 import { WarpError } from '../../src/errors.js';
 import type { AppLimits, GuestRequest, GuestResponse } from '../guest-types.js';
-import type { LineLog } from './cli-host.js';
 import type { CoreState, InstanceSnapshot } from './core-state.js';
+import type { HostImports } from './host-imports.js';
 import { Exchange, IncomingRequest, ResponseOutparam, running } from './http-host.js';
 import { clock } from './io-host.js';
 import { responseOf } from './response.js';
@@ -33,8 +33,8 @@ export interface Machine {
 /** What an instance needs from its template. */
 export interface InstanceHost {
   readonly reuse: boolean;
-  readonly stdout: LineLog;
-  readonly stderr: LineLog;
+  /** The template's imports: stdio logs, and the per-request state of the grants. */
+  readonly host: HostImports;
   /** Takes back a machine whose guest returned normally, to restore it for a later request. */
   reclaim(machine: Machine): void;
 }
@@ -63,10 +63,10 @@ function noResponseHint(machine: Machine, err: unknown): unknown {
 export class Instance implements ComponentInstance {
   private spent = false;
 
-  constructor(private readonly host: InstanceHost, private readonly machine: Machine) {}
+  constructor(private readonly template: InstanceHost, private readonly machine: Machine) {}
 
   get reusable(): boolean {
-    return this.host.reuse && !this.spent;
+    return this.template.reuse && !this.spent;
   }
 
   handle(req: GuestRequest, limits: AppLimits): Promise<GuestResponse> {
@@ -82,9 +82,9 @@ export class Instance implements ComponentInstance {
     this.machine.served++;
     const exchange = this.call(req, limits);
 
-    if (!this.host.reuse) {
+    if (!this.template.reuse) {
       this.spent = true;
-      this.host.reclaim(this.machine);
+      this.template.reclaim(this.machine);
     }
     if (exchange.tooLarge) {
       this.spent = true;
@@ -100,9 +100,11 @@ export class Instance implements ComponentInstance {
 
   /** Runs the guest. A guest that throws out of handle is never used again. */
   private call(req: GuestRequest, limits: AppLimits): Exchange {
+    const { host } = this.template;
     const exchange = new Exchange(limits.response);
     running.exchange = exchange;
     clock.deadlineMs = performance.now() + limits.timeout;
+    host.begin(limits, clock.deadlineMs);
     try {
       this.machine.handler.handle(new IncomingRequest(req), new ResponseOutparam(exchange));
     } catch (err) {
@@ -111,8 +113,9 @@ export class Instance implements ComponentInstance {
     } finally {
       running.exchange = null;
       clock.deadlineMs = Infinity;
-      this.host.stdout.flush();
-      this.host.stderr.flush();
+      host.end();
+      host.stdout.flush();
+      host.stderr.flush();
     }
     return exchange;
   }

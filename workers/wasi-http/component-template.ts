@@ -3,9 +3,15 @@
 // instance whose guest returned normally is recycled: its saved memory and globals are put back
 // when the pool next asks for an instance, which is after the response has gone out.
 
+import { workerData } from 'node:worker_threads';
+
 import { WarpError } from '../../src/errors.js';
+import {
+  INTERRUPT_FUNCTION, INTERRUPT_MODULE,
+} from '../../src/control/wasm/interrupt-instrument.js';
 import type { ComponentArtifact } from '../../src/control/component/prepare-component.js';
-import type { AppGrants } from '../guest-types.js';
+import type { AppSpec } from '../app-spec.js';
+import { interrupter } from '../interrupt.js';
 import type { LogFn } from './cli-host.js';
 import {
   Instance, type ComponentInstance, type IncomingHandler, type InstanceHost, type Machine,
@@ -38,23 +44,38 @@ function handlerOf(exports: Record<string, unknown>): IncomingHandler {
   throw new WarpError('WARP_E_BAD_ARTIFACT', `the component does not export ${INCOMING_HANDLER}`);
 }
 
+/** Core modules instrumented at deploy to call the interrupt check (interrupt-instrument.ts). */
+function interruptible(modules: Record<string, WebAssembly.Module>): WeakSet<WebAssembly.Module> {
+  const found = new WeakSet<WebAssembly.Module>();
+  for (const module of Object.values(modules)) {
+    const imports = WebAssembly.Module.imports(module);
+    if (imports.some((i) => i.module === INTERRUPT_MODULE && i.name === INTERRUPT_FUNCTION)) {
+      found.add(module);
+    }
+  }
+  return found;
+}
+
+/** The glue's imports for a core module (none for some), plus the interrupt check. */
+function withInterrupt(imports: Record<string, object> | undefined): Record<string, object> {
+  return {
+    ...imports,
+    [INTERRUPT_MODULE]: { ...imports?.[INTERRUPT_MODULE], [INTERRUPT_FUNCTION]: interrupter.check },
+  };
+}
+
 class Template implements ComponentTemplate, InstanceHost {
   private memory: MemorySnapshot | null = null;
   private readonly spare: Machine[] = [];
+  private readonly interruptible: WeakSet<WebAssembly.Module>;
 
   constructor(
     private readonly artifact: ComponentArtifact,
     private readonly glue: Glue,
-    private readonly host: HostImports,
+    readonly host: HostImports,
     readonly reuse: boolean,
-  ) {}
-
-  get stdout(): HostImports['stdout'] {
-    return this.host.stdout;
-  }
-
-  get stderr(): HostImports['stderr'] {
-    return this.host.stderr;
+  ) {
+    this.interruptible = interruptible(artifact.modules);
   }
 
   instantiate(): ComponentInstance {
@@ -91,7 +112,9 @@ class Template implements ComponentTemplate, InstanceHost {
       if (module === undefined) throw new Error(`the glue asked for unknown core module ${name}`);
       return module;
     }, this.host.imports, (module, imports) => {
-      const instance = new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      const linked = this.interruptible.has(module)
+        ? withInterrupt(imports as Record<string, object> | undefined) : imports;
+      const instance = new WebAssembly.Instance(module, linked as WebAssembly.Imports);
       state.add(instance);
       return instance;
     });
@@ -108,10 +131,16 @@ class Template implements ComponentTemplate, InstanceHost {
   }
 }
 
-export async function loadComponentTemplate(artifact: ComponentArtifact, grants: AppGrants,
-  log: LogFn, reuse: boolean): Promise<ComponentTemplate> {
+/** The node's data directory, which the dispatcher hands each worker; null off a worker. */
+function dataDir(): string | null {
+  return (workerData as { dataDir?: string } | null)?.dataDir ?? null;
+}
+
+export async function loadComponentTemplate(artifact: ComponentArtifact,
+  spec: Pick<AppSpec, 'name' | 'grants' | 'reuse'>, log: LogFn): Promise<ComponentTemplate> {
   const glue = await loadGlue(artifact.glue);
-  const template = new Template(artifact, glue, hostImports(grants, log), reuse);
+  const host = hostImports({ app: spec.name, grants: spec.grants, dataDir: dataDir() }, log);
+  const template = new Template(artifact, glue, host, spec.reuse);
   template.warm();
   return template;
 }

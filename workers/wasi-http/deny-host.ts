@@ -1,7 +1,8 @@
-// Deny stubs for the WASI interfaces that no manifest grant serves yet. Each call fails with the
+// Deny stubs for the WASI interfaces that no manifest grant serves (sockets, runtime config), and
+// for key-value stores when the app has no `key_value` grant. Each call fails with the
 // interface's own error value, so a guest sees a normal "not allowed" and can answer with it.
-// Resources such as descriptors and sockets are never handed out; their classes exist because
-// the glue checks resource types against them.
+// Resources such as sockets are never handed out; their classes exist because the glue checks
+// resource types against them.
 
 import type { IoError } from './io-host.js';
 
@@ -9,21 +10,6 @@ import type { IoError } from './io-host.js';
 const SOCKET_ACCESS_DENIED = 'access-denied';
 /** wasi:keyvalue error is a variant. */
 const STORE_ACCESS_DENIED = Object.freeze({ tag: 'access-denied' });
-
-class Descriptor {}
-class DirectoryEntryStream {}
-
-/** No `files` grant is served yet: the guest sees no preopened directories. */
-function filesystem(): Record<string, object> {
-  return {
-    'wasi:filesystem/types': {
-      Descriptor,
-      DirectoryEntryStream,
-      filesystemErrorCode: (_err: IoError) => undefined,
-    },
-    'wasi:filesystem/preopens': { getDirectories: () => [] },
-  };
-}
 
 class Network {}
 class TcpSocket {}
@@ -55,8 +41,8 @@ function denyStore(): never {
   throw STORE_ACCESS_DENIED;
 }
 
-/** No `key_value` grant is served yet: opening any store is denied. */
-function keyValue(): Record<string, object> {
+/** Without a `key_value` grant, opening any store is denied. */
+export function denyKeyValue(): Record<string, object> {
   return {
     'wasi:keyvalue/store': { Bucket, open: denyStore },
     'wasi:keyvalue/atomics': { increment: denyStore },
@@ -72,5 +58,5 @@ function config(): Record<string, object> {
 }
 
 export function denyInterfaces(): Record<string, object> {
-  return { ...filesystem(), ...sockets(), ...keyValue(), ...config() };
+  return { ...sockets(), ...config() };
 }

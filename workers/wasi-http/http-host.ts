@@ -1,7 +1,7 @@
 // wasi:http/types for incoming requests, as WarpGrid's own host objects: the request and its
 // body come from the request frame, and the response the guest builds is collected in memory,
-// all on the worker thread. Outgoing requests can be built but never sent: outgoing-handler is a
-// deny stub (see deny-host.ts). Spec: WebAssembly/wasi-http 0.2, types.wit.
+// all on the worker thread. Outgoing requests are in http-outgoing.ts and outgoing-handler.ts.
+// Spec: WebAssembly/wasi-http 0.2, types.wit.
 
 import type { GuestRequest } from '../guest-types.js';
 import { Fields } from './http-fields.js';
@@ -18,6 +18,7 @@ const HTTP = Object.freeze({ tag: 'HTTP' });
 const HTTPS = Object.freeze({ tag: 'HTTPS' });
 const NO_TRAILERS = Object.freeze({ tag: 'ok', val: Object.freeze({ tag: 'ok', val: undefined }) });
 const TRAILERS_TAKEN = Object.freeze({ tag: 'err', val: undefined });
+const EMPTY = new Uint8Array(0);
 
 /** The response a guest is building for the running request. */
 export class Exchange {
@@ -105,6 +106,8 @@ export class OutgoingBody {
   readonly chunks: Uint8Array[] = [];
   size = 0;
   finished = false;
+  /** Set for an outgoing request's body, which is sent once the guest finishes it. */
+  whenFinished: (() => void) | null = null;
   private written = false;
 
   constructor(private readonly isResponse: boolean) {}
@@ -118,6 +121,22 @@ export class OutgoingBody {
   /** Not yet: response trailers are accepted and dropped; HTTP/1.1 responses carry none. */
   static finish(body: OutgoingBody, _trailers: Fields | undefined): void {
     body.finished = true;
+    body.whenFinished?.();
+  }
+
+  /** The body as one buffer. */
+  bytes(): Uint8Array {
+    const { chunks } = this;
+    if (chunks.length === 0) return EMPTY;
+    // The glue copies each write out of guest memory, so a single chunk owns its buffer.
+    if (chunks.length === 1) return chunks[0] as Uint8Array;
+    const all = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of chunks) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    return all;
   }
 
   append(bytes: Uint8Array): void {

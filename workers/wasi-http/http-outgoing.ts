@@ -1,31 +1,34 @@
-// The outgoing half of wasi:http: a guest may build an outgoing-request (fetch() does), but
-// wasi:http/outgoing-handler denies every request with `HTTP-request-denied` before anything
-// is resolved or sent. Spec: WebAssembly/wasi-http 0.2, types.wit and handler.wit.
+// The resources of the outgoing half of wasi:http: the request a guest builds (fetch() does),
+// the future of its response, and the response once it is in. Sending, and deciding whether a
+// request may be sent at all, is outgoing-handler.ts. Spec: WebAssembly/wasi-http 0.2, types.wit.
 
+import type { ErrorCode } from './outbound-messages.js';
 import { Fields } from './http-fields.js';
-import { OutgoingBody } from './http-host.js';
-import type { IoError } from './io-host.js';
+import { IncomingBody, OutgoingBody } from './http-host.js';
+import { SettledPollable, type IoError, type Pollable } from './io-host.js';
 
 const UNIT_ERR = Object.freeze({});
-const DENIED = Object.freeze({ tag: 'HTTP-request-denied' });
 const GET = Object.freeze({ tag: 'get' });
+/** The err case of future-incoming-response.get's outer result: the response was taken. */
+const ALREADY_TAKEN = Object.freeze({ tag: 'err', val: undefined });
 
 type Variant = { tag: string; val?: unknown };
 
-/** Only data: holding it grants nothing, since outgoing-handler.handle always denies. */
+/** Only data: holding it grants nothing until outgoing-handler.handle checks and sends it. */
 export class OutgoingRequest {
   private method_: Variant = GET;
   private pathWithQuery_: string | undefined = undefined;
   private scheme_: Variant | undefined = undefined;
   private authority_: string | undefined = undefined;
-  private bodyTaken = false;
+  /** The body, once the guest has asked for it. */
+  outgoingBody: OutgoingBody | null = null;
 
-  constructor(private readonly fields: Fields) {}
+  constructor(readonly fields: Fields) {}
 
   body(): OutgoingBody {
-    if (this.bodyTaken) throw UNIT_ERR;
-    this.bodyTaken = true;
-    return new OutgoingBody(false);
+    if (this.outgoingBody !== null) throw UNIT_ERR;
+    this.outgoingBody = new OutgoingBody(false);
+    return this.outgoingBody;
   }
 
   method(): Variant {
@@ -65,7 +68,7 @@ export class OutgoingRequest {
   }
 }
 
-/** Timeouts a guest may attach to an outgoing request; kept, never used. */
+/** Timeouts a guest may attach to an outgoing request; they can only shorten WarpGrid's own. */
 export class RequestOptions {
   private connect: bigint | undefined = undefined;
   private firstByte: bigint | undefined = undefined;
@@ -96,20 +99,69 @@ export class RequestOptions {
   }
 }
 
-/**
- * Resources that only a sent request produces. No request is ever sent, so none is ever made;
- * the classes exist because the glue checks resource types against them.
- */
-export class FutureIncomingResponse {}
-export class IncomingResponse {}
+/** The response to an outgoing request, with its body already read whole. */
+export class IncomingResponse {
+  private consumed = false;
 
-/** wasi:http/outgoing-handler: every request is denied, and nothing leaves the worker. */
-export function outgoingHandler(): object {
-  return {
-    handle: (_request: OutgoingRequest, _options: RequestOptions | undefined): never => {
-      throw DENIED;
-    },
-  };
+  constructor(
+    private readonly status_: number,
+    private readonly flatHeaders: readonly string[],
+    private readonly body: Uint8Array,
+  ) {}
+
+  status(): number {
+    return this.status_;
+  }
+
+  headers(): Fields {
+    return Fields.fromFlat(this.flatHeaders);
+  }
+
+  consume(): IncomingBody {
+    if (this.consumed) throw UNIT_ERR;
+    this.consumed = true;
+    return new IncomingBody(this.body);
+  }
+}
+
+type Outcome = { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode };
+
+/** What a future needs from whoever sends its request. */
+export interface Sender {
+  /** The guest dropped the future before its response came. */
+  cancel(future: FutureIncomingResponse): void;
+}
+
+/** wasi:http `future-incoming-response`: settled by the outgoing handler when the answer is in. */
+export class FutureIncomingResponse {
+  settled = false;
+  /** The outgoing thread's id for the exchange, once sent; 0 while queued or unsent. */
+  sentId = 0;
+  private outcome: { tag: 'ok'; val: Outcome } | null = null;
+  private taken = false;
+
+  constructor(private readonly sender: Sender) {}
+
+  settle(outcome: Outcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.outcome = { tag: 'ok', val: outcome };
+  }
+
+  subscribe(): Pollable {
+    return new SettledPollable(this);
+  }
+
+  get(): object | undefined {
+    if (!this.settled) return undefined;
+    if (this.taken) return ALREADY_TAKEN;
+    this.taken = true;
+    return this.outcome as object;
+  }
+
+  [Symbol.dispose](): void {
+    if (!this.settled) this.sender.cancel(this);
+  }
 }
 
 /** No I/O error of WarpGrid's carries an HTTP error code. */

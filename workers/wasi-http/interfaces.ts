@@ -13,20 +13,21 @@ function family(names: readonly string[], versions: Versions): Array<[string, Ve
 }
 
 const KNOWN = new Map<string, Versions>([
-  // Served: io, clocks, random, the granted environment, stdio as logs, incoming HTTP.
+  // Served: io, clocks, random, the granted environment, stdio as logs, incoming HTTP, and, as
+  // far as the manifest grants them, files, outgoing HTTP and key-value stores.
   ...family(['wasi:io/error', 'wasi:io/poll', 'wasi:io/streams', 'wasi:clocks/monotonic-clock',
     'wasi:clocks/wall-clock', 'wasi:random/random', 'wasi:random/insecure',
     'wasi:random/insecure-seed', 'wasi:cli/environment', 'wasi:cli/exit', 'wasi:cli/stdin',
-    'wasi:cli/stdout', 'wasi:cli/stderr', 'wasi:http/types'], WASI_02),
-  // Denied with the interface's own error value (deny-host.ts, http-outgoing.ts).
+    'wasi:cli/stdout', 'wasi:cli/stderr', 'wasi:http/types', 'wasi:http/outgoing-handler',
+    'wasi:filesystem/types', 'wasi:filesystem/preopens'], WASI_02),
+  ...family(['wasi:keyvalue/store', 'wasi:keyvalue/atomics', 'wasi:keyvalue/batch'], DRAFT_02),
+  // Denied with the interface's own error value (deny-host.ts).
   ...family(['wasi:cli/terminal-input', 'wasi:cli/terminal-output', 'wasi:cli/terminal-stdin',
-    'wasi:cli/terminal-stdout', 'wasi:cli/terminal-stderr', 'wasi:filesystem/types',
-    'wasi:filesystem/preopens', 'wasi:sockets/network', 'wasi:sockets/instance-network',
-    'wasi:sockets/tcp', 'wasi:sockets/tcp-create-socket', 'wasi:sockets/udp',
-    'wasi:sockets/udp-create-socket', 'wasi:sockets/ip-name-lookup',
-    'wasi:http/outgoing-handler'], WASI_02),
-  ...family(['wasi:keyvalue/store', 'wasi:keyvalue/atomics', 'wasi:keyvalue/batch',
-    'wasi:config/store'], DRAFT_02),
+    'wasi:cli/terminal-stdout', 'wasi:cli/terminal-stderr', 'wasi:sockets/network',
+    'wasi:sockets/instance-network', 'wasi:sockets/tcp', 'wasi:sockets/tcp-create-socket',
+    'wasi:sockets/udp', 'wasi:sockets/udp-create-socket', 'wasi:sockets/ip-name-lookup'],
+  WASI_02),
+  ...family(['wasi:config/store'], DRAFT_02),
 ]);
 
 /** `wasi:cli/environment@0.2.3` → `wasi:cli/environment`. */

@@ -2,29 +2,13 @@
 
 import { WarpError } from '../../src/errors.js';
 import type { GuestResponse } from '../guest-types.js';
-import type { Exchange, OutgoingBody } from './http-host.js';
+import type { Exchange } from './http-host.js';
 
 /**
  * The front frames the body it is given and sets content-length itself, so a guest's own
  * content-length is dropped rather than sent twice or wrong.
  */
 const FRAMED_BY_FRONT = 'content-length';
-
-const EMPTY = new Uint8Array(0);
-
-function bodyBytes(body: OutgoingBody): Uint8Array {
-  const { chunks } = body;
-  if (chunks.length === 0) return EMPTY;
-  // The glue copies each write out of guest memory, so a single chunk owns its buffer.
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const bytes = new Uint8Array(body.size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
-}
 
 export function responseOf(exchange: Exchange): GuestResponse {
   const { response, failure } = exchange;
@@ -46,5 +30,5 @@ export function responseOf(exchange: Exchange): GuestResponse {
 
   const headers: string[] = [];
   response.fields.flattenInto(headers, FRAMED_BY_FRONT);
-  return { status: response.status, headers, body: bodyBytes(response.body_) };
+  return { status: response.status, headers, body: response.body_.bytes() };
 }
