@@ -167,7 +167,7 @@ export class Registry {
     }
     // jco is large: load it only once a node deploys its first component, to keep idle RSS low.
     const { prepareComponent } = await import('./component/prepare-component.js');
-    const component = await prepareComponent(bytes, sha256, this.cacheDir, label);
+    const component = await prepareComponent(bytes, sha256, this.cacheDir, label, memoryLimit);
     return {
       artifact: { sha256, size: bytes.length, module: null, component },
       cacheHit: component.cacheHit,

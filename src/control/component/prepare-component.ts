@@ -10,12 +10,13 @@ import { INCOMING_HANDLER, isKnownImport } from '../../../workers/wasi-http/inte
 import { componentImports, isComponent } from './component-binary.js';
 import { readCached, writeCached } from './component-cache.js';
 import { GLUE_PATCH_VERSION } from './glue-patch.js';
+import { limitMemory } from './memory-limit.js';
 import { transpileComponent } from './transpile-component.js';
 
 export { isComponent };
 
 /** Bumped when WarpGrid's changes to transpiled output change, so cached entries are remade. */
-const PIPELINE_VERSION = 1;
+const PIPELINE_VERSION = 2;
 
 /** A transpiled component, ready to post to a worker (it survives structured clone). */
 export interface ComponentArtifact {
@@ -69,21 +70,24 @@ function checkExports(exports: string[], label: string): void {
     `${INCOMING_HANDLER}@0.2.x; build it for the wasi:http/proxy world`);
 }
 
-async function compileAll(modules: Record<string, Uint8Array>):
-  Promise<Record<string, WebAssembly.Module>> {
+/** Compiles the core modules, each with its memory capped at limits.memory. */
+async function compileAll(modules: Record<string, Uint8Array>, memoryLimit: number,
+  label: string): Promise<Record<string, WebAssembly.Module>> {
   const compiled: Record<string, WebAssembly.Module> = {};
   await Promise.all(Object.entries(modules).map(async ([name, code]) => {
-    compiled[name] = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
+    const limited = limitMemory(code, memoryLimit, `${label} (core module ${name})`);
+    compiled[name] = await WebAssembly.compile(limited as Uint8Array<ArrayBuffer>);
   }));
   return compiled;
 }
 
 /**
  * Prepares a component for workers. `cacheDir/<sha256>/` keeps the transpiled form, so that a
- * second deploy or a restart with the same bytes does not transpile again.
+ * second deploy or a restart with the same bytes does not transpile again; limits.memory is
+ * applied after the cache, so apps that share a component may set different limits.
  */
 export async function prepareComponent(bytes: Uint8Array, sha256: string, cacheDir: string,
-  label: string): Promise<ComponentArtifact> {
+  label: string, memoryLimit: number): Promise<ComponentArtifact> {
   if (!isComponent(bytes)) {
     throw new WarpError('WARP_E_BAD_ARTIFACT', `${label}: not a WebAssembly component`);
   }
@@ -101,6 +105,6 @@ export async function prepareComponent(bytes: Uint8Array, sha256: string, cacheD
   }
   checkExports(entry.exports, label);
 
-  const modules = await compileAll(entry.modules);
+  const modules = await compileAll(entry.modules, memoryLimit, label);
   return { modules, glue: entry.glue, imports, cacheHit, recycle: entry.recycle };
 }

@@ -34,7 +34,8 @@ function runTranspile(bytes: Uint8Array, label: string): Promise<TranspileResult
     child.once('message', (result) => resolve(result as TranspileResult));
     child.once('error', reject);
     child.once('exit', (code, signal) => reject(new WarpError('WARP_E_BAD_ARTIFACT',
-      `${label}: jco could not transpile the component (${signal ?? `exit code ${code}`}): ` +
+      `${label}: the component could not be transpiled and instrumented ` +
+      `(${signal ?? `exit code ${code}`}): ` +
       (stderr.trim() || 'no message'))));
     child.send(bytes);
   }).finally(() => clearTimeout(timer));

@@ -22,7 +22,8 @@ export type PassReply =
 function nodeFeatures(): number {
   const f = binaryen.Features;
   return f.MVP | f.Atomics | f.MutableGlobals | f.NontrappingFPToInt | f.SIMD128 | f.BulkMemory |
-    f.SignExt | f.ReferenceTypes | f.Multivalue | f.TailCall | f.ExceptionHandling;
+    f.BulkMemoryOpt | f.SignExt | f.ReferenceTypes | f.Multivalue | f.TailCall |
+    f.ExceptionHandling;
 }
 
 /** Loop headers and calls between two looks at the interrupt flag. */
