@@ -9,6 +9,7 @@ import { preview1AdapterReactorPath } from '@bytecodealliance/jco';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const sourcePath = join(here, 'handler.js');
 const worldPath = join(here, 'wit', 'world.wit');
+const keyValuePath = join(here, 'wit', 'deps', 'wasi-keyvalue', 'package.wit');
 const outPath = join(here, 'hello-js.wasm');
 
 // StarlingMonkey inside componentize-js 0.23 implements WASI 0.2.10 (its fetch-event handler
@@ -29,11 +30,12 @@ async function mtime(path) {
 
 async function upToDate() {
   const built = await mtime(outPath);
-  const sources = await Promise.all([sourcePath, worldPath].map(mtime));
+  const sources = await Promise.all([sourcePath, worldPath, keyValuePath].map(mtime));
   return built > 0 && sources.every((t) => t < built);
 }
 
-// componentize-js wants one WIT directory: our world plus its deps/ beside it.
+// componentize-js wants one WIT directory: our world plus its deps/ beside it. The WASI 0.2
+// packages come from jco; wasi:keyvalue, which jco does not bundle, comes from our own deps/.
 async function witDir() {
   // jco keeps its WIT snapshots in lib/, beside the preview1 adapters it exports.
   const snapshot = new URL(`wit/builtin/${WIT_SNAPSHOT}/`, preview1AdapterReactorPath());
@@ -45,6 +47,8 @@ async function witDir() {
     const relabelled = wit.replaceAll(`@${WIT_SNAPSHOT}`, `@${ENGINE_WASI}`);
     await writeFile(join(dir, 'deps', `wasi-${name}`, 'package.wit'), relabelled);
   }
+  await mkdir(join(dir, 'deps', 'wasi-keyvalue'));
+  await cp(keyValuePath, join(dir, 'deps', 'wasi-keyvalue', 'package.wit'));
   return dir;
 }
 

@@ -1,6 +1,8 @@
 // hello-js: a WASI-HTTP guest (componentize-js fetch-event style) that WarpGrid's tests call.
 import { getEnvironment } from 'wasi:cli/environment@0.2.10';
 import { getDirectories } from 'wasi:filesystem/preopens@0.2.10';
+import { increment } from 'wasi:keyvalue/atomics@0.2.0-draft';
+import { open as openStore } from 'wasi:keyvalue/store@0.2.0-draft';
 
 const CHUNK = 64 * 1024;
 
@@ -40,6 +42,122 @@ async function outbound() {
   } catch (err) {
     return json({ denied: true, error: String(err && err.message ? err.message : err) });
   }
+}
+
+// A WASI call that returns an error throws; the error value (an error-code) is its payload.
+function errorOf(err) {
+  if (err && err.payload !== undefined) return err.payload;
+  return String(err && err.message ? err.message : err);
+}
+
+const MAX_HOPS = 5;
+
+// Fetches any URL (the host decides what is allowed) and reports what came back. fetch() does
+// not follow redirects here; with ?follow=1 the guest follows up to MAX_HOPS of them itself,
+// and the host checks each hop as a request of its own.
+async function fetchUrl(params) {
+  let target = params.get('url');
+  if (!target) return json({ error: 'add ?url=' }, 400);
+  try {
+    let res = await fetch(target);
+    for (let hop = 0; params.get('follow') && hop < MAX_HOPS; hop++) {
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status > 399 || !location) break;
+      target = new URL(location, target).href;
+      res = await fetch(target);
+    }
+    return json({ status: res.status, url: target, body: await res.text() });
+  } catch (err) {
+    return json({ error: errorOf(err), url: target }, 502);
+  }
+}
+
+function preopen(guestPath) {
+  const found = getDirectories().find(([, path]) => path === guestPath);
+  return found ? found[0] : null;
+}
+
+// Reads `path` relative to the preopened directory `dir` with wasi:filesystem, as given.
+function readFile(params) {
+  const dir = preopen(params.get('dir'));
+  if (!dir) return json({ error: `no preopen ${params.get('dir')}` }, 404);
+  try {
+    const file = dir.openAt({ symlinkFollow: true }, params.get('path'), {}, { read: true });
+    const { size } = file.stat();
+    const [bytes] = file.read(size, 0n);
+    return new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } });
+  } catch (err) {
+    return json({ error: errorOf(err) }, 403);
+  }
+}
+
+// Tries to create `path` in `dir` for writing; a read-only grant refuses.
+function writeFile(params) {
+  const dir = preopen(params.get('dir'));
+  if (!dir) return json({ error: `no preopen ${params.get('dir')}` }, 404);
+  try {
+    dir.openAt({ symlinkFollow: true }, params.get('path'), { create: true }, { write: true });
+    return json({ written: true });
+  } catch (err) {
+    return json({ error: errorOf(err) }, 403);
+  }
+}
+
+function listDir(params) {
+  const dir = preopen(params.get('dir'));
+  if (!dir) return json({ error: `no preopen ${params.get('dir')}` }, 404);
+  const entries = dir.readDirectory();
+  const names = [];
+  for (let entry = entries.readDirectoryEntry(); entry; entry = entries.readDirectoryEntry()) {
+    names.push(`${entry.name}:${entry.type}`);
+  }
+  return json(names.sort());
+}
+
+// /kv/<store>/<key>: GET reads, PUT writes the body, DELETE removes; wasi:keyvalue/store.
+async function keyValue(request, rest) {
+  const [store, key] = rest.split('/').map(decodeURIComponent);
+  try {
+    const bucket = openStore(store);
+    if (request.method === 'PUT') {
+      bucket.set(key, new Uint8Array(await request.arrayBuffer()));
+      return json({ stored: key });
+    }
+    if (request.method === 'DELETE') {
+      bucket.delete(key);
+      return json({ deleted: key });
+    }
+    const value = bucket.get(key);
+    if (value === undefined) return json({ error: `no key ${key}` }, 404);
+    return new Response(value, { headers: { 'content-type': 'application/octet-stream' } });
+  } catch (err) {
+    return json({ error: errorOf(err) }, 403);
+  }
+}
+
+// /kv-incr/<store>/<key>?by=N: wasi:keyvalue/atomics increment.
+function keyIncrement(rest, by) {
+  const [store, key] = rest.split('/').map(decodeURIComponent);
+  try {
+    return json({ value: Number(increment(openStore(store), key, BigInt(by || '1'))) });
+  } catch (err) {
+    return json({ error: errorOf(err) }, 403);
+  }
+}
+
+// Fills MiB mebibytes of fresh memory; past limits.memory the guest runs out and fails.
+function alloc(mib) {
+  const bytes = new Uint8Array(mib * 1024 * 1024);
+  bytes.fill(1);
+  return json({ allocated: bytes.length });
+}
+
+// Keeps the CPU busy for up to MS milliseconds without waiting on anything.
+function spin(ms) {
+  const until = Date.now() + ms;
+  let turns = 0;
+  while (Date.now() < until) turns++;
+  return json({ turns });
 }
 
 function envValue(name) {
@@ -84,6 +202,14 @@ async function handle(request) {
   });
   if (p === '/preopens') return json(getDirectories().map(([, dir]) => String(dir)));
   if (p === '/outbound') return outbound();
+  if (p === '/fetch') return fetchUrl(url.searchParams);
+  if (p === '/file') return readFile(url.searchParams);
+  if (p === '/file-write') return writeFile(url.searchParams);
+  if (p === '/dir') return listDir(url.searchParams);
+  if (p.startsWith('/kv/')) return keyValue(request, p.slice(4));
+  if (p.startsWith('/kv-incr/')) return keyIncrement(p.slice(9), url.searchParams.get('by'));
+  if (p.startsWith('/alloc/')) return alloc(Number(p.slice(7)));
+  if (p.startsWith('/spin/')) return spin(Number(p.slice(6)));
   if (p.startsWith('/env/')) return envValue(decodeURIComponent(p.slice(5)));
   if (p.startsWith('/sleep/')) return sleep(Number(p.slice(7)));
   return echo(request, path);
