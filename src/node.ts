@@ -18,6 +18,7 @@ import { openExchanges } from './front/front-exchange.js';
 import { Front } from './front/server.js';
 import { loadUws, type UwsBinding } from './front/uws-binding.js';
 import { NodeOps } from './ops/node-ops.js';
+import { WarpError } from './errors.js';
 import { VERSION } from './version.js';
 
 /** How often a drain looks at the count of in-flight requests. */
@@ -69,8 +70,12 @@ export class WarpNode {
     if (this.binding.native) {
       this.log.info({ binding: this.binding.detail }, 'uws native binding loaded');
     } else {
-      this.log.warn({ reason: this.binding.detail },
-        'uws native binding did not load; serving with the slow JS fallback');
+      // The package's JS copy cannot enumerate headers, read the client address or stream a
+      // body with backpressure, so a node on it would fail its first request: stop instead.
+      this.log.warn({ reason: this.binding.detail }, 'uws native binding did not load');
+      throw new WarpError('WARP_E_NO_NATIVE_UWS', 'the native uWebSockets.js binding did not ' +
+        `load (${this.binding.detail}) and its JS fallback cannot serve WarpGrid; run Node 20 ` +
+        'or 22 on x64 or arm64 Linux with glibc 2.36 or newer, and unset UWS_USE_FALLBACK');
     }
     await this.dispatcher.ready();
     await this.control.start();

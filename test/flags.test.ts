@@ -40,6 +40,22 @@ describe('daemon flags', () => {
     });
   }
 
+  it('warns and refuses to serve when uWS falls back to its JS copy', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = await mkdtemp(join(tmpdir(), 'warp-data-'));
+    const out = spawnSync(process.execPath, [MAIN, '--port', '0', '--admin-port', '0',
+      '--data-dir', dataDir], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, UWS_USE_FALLBACK: '1' },
+    });
+    assert.equal(out.status, 1);
+    const lines = out.stdout.split('\n').filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string; code?: string });
+    assert.ok(lines.some((l) => l.level === 40 && /native binding did not load/.test(l.msg)));
+    assert.ok(lines.some((l) => l.level === 60 && l.code === 'WARP_E_NO_NATIVE_UWS'));
+  });
+
   it('defaults to loopback, port 8443 and the port dispatch lane', () => {
     const parsed = parseFlags([]);
     assert.equal(parsed.kind, 'run');
