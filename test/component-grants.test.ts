@@ -25,18 +25,36 @@ interface Fetched {
   error?: unknown;
 }
 
-/** A loopback server that records the paths it was asked for. */
-async function recordingServer(handle: (path: string) => [number, Record<string, string>, string]):
-  Promise<{ server: Server; port: number; paths: string[] }> {
-  const paths: string[] = [];
+type Answer = [status: number, headers: Record<string, string>, body: string];
+
+interface Recording {
+  server: Server;
+  port: number;
+  paths: string[];
+  /** The most requests it had open at once. */
+  peak: number;
+}
+
+/**
+ * A loopback server that records the paths it was asked for. `/slow` answers after 150 ms;
+ * `/hang` never answers.
+ */
+async function recordingServer(handle: (path: string) => Answer): Promise<Recording> {
+  let open = 0;
+  const recording = { paths: [] as string[], peak: 0 };
   const server = createServer((req, res) => {
-    paths.push(req.url ?? '');
-    const [status, headers, body] = handle(req.url ?? '');
-    res.writeHead(status, headers).end(body);
+    const path = req.url ?? '';
+    recording.paths.push(path);
+    open++;
+    recording.peak = Math.max(recording.peak, open);
+    res.on('close', () => open--);
+    if (path === '/hang') return;
+    const [status, headers, body] = handle(path);
+    setTimeout(() => res.writeHead(status, headers).end(body), path === '/slow' ? 150 : 0);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port, paths };
+  return Object.assign(recording, { server, port: (server.address() as AddressInfo).port });
 }
 
 /** A granted directory with a file, a subdirectory, a secret beside it and a symlink out. */
@@ -55,8 +73,8 @@ describe('component grants on a real node', () => {
   let node: RunningNode;
   let dataDir: string;
   let manifests: string;
-  let allowed: Awaited<ReturnType<typeof recordingServer>>;
-  let other: Awaited<ReturnType<typeof recordingServer>>;
+  let allowed: Recording;
+  let other: Recording;
 
   const get = async (app: string, path: string, init?: RequestInit) => {
     const res = await fetch(`${node.url}/r/${app}${path}`, init);
@@ -93,8 +111,10 @@ describe('component grants on a real node', () => {
 
   after(async () => {
     await node?.stop();
-    allowed?.server.close();
-    other?.server.close();
+    for (const recording of [allowed, other]) {
+      recording?.server.closeAllConnections();
+      recording?.server.close();
+    }
   });
 
   it('sends an allowed outgoing request and hands back status and body', async () => {
@@ -115,6 +135,21 @@ describe('component grants on a real node', () => {
     assert.ok(result.error !== undefined, JSON.stringify(result));
     assert.ok(allowed.paths.includes('/redirect'));
     assert.deepEqual(other.paths, []);
+  });
+
+  it('has at most 8 outgoing requests of one incoming request in flight', async () => {
+    const res = await get('grants-a', `/fetch-many?n=20&url=${encodeURIComponent(
+      `http://127.0.0.1:${allowed.port}/slow`)}`);
+    assert.deepEqual(JSON.parse(res.text), new Array(20).fill(200));
+    assert.ok(allowed.peak > 1 && allowed.peak <= 8, `peak ${allowed.peak}`);
+  });
+
+  it('times an outgoing request out before the deadline, so the guest can answer', async () => {
+    const t0 = performance.now();
+    const res = await get('grants-a', `/fetch?url=${encodeURIComponent(
+      `http://127.0.0.1:${allowed.port}/hang`)}`);
+    assert.equal(res.status, 502, res.text);
+    assert.ok(performance.now() - t0 < 2000);
   });
 
   it('denies outgoing requests to an app without the grant', async () => {

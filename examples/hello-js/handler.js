@@ -72,6 +72,22 @@ async function fetchUrl(params) {
   }
 }
 
+// Fetches URL N times at once and reports each status (or error), in order.
+async function fetchMany(params) {
+  const target = params.get('url');
+  const n = Math.min(Number(params.get('n') || '1'), 100);
+  const results = await Promise.all(Array.from({ length: n }, async () => {
+    try {
+      const res = await fetch(target);
+      await res.text();
+      return res.status;
+    } catch (err) {
+      return String(errorOf(err));
+    }
+  }));
+  return json(results);
+}
+
 function preopen(guestPath) {
   const found = getDirectories().find(([, path]) => path === guestPath);
   return found ? found[0] : null;
@@ -203,6 +219,7 @@ async function handle(request) {
   if (p === '/preopens') return json(getDirectories().map(([, dir]) => String(dir)));
   if (p === '/outbound') return outbound();
   if (p === '/fetch') return fetchUrl(url.searchParams);
+  if (p === '/fetch-many') return fetchMany(url.searchParams);
   if (p === '/file') return readFile(url.searchParams);
   if (p === '/file-write') return writeFile(url.searchParams);
   if (p === '/dir') return listDir(url.searchParams);

@@ -22,6 +22,8 @@ const METHOD_INVALID = Object.freeze({ tag: 'HTTP-request-method-invalid' });
 export const MAX_IN_FLIGHT = 8;
 /** The longest any outgoing request may take, even when the app's timeout is longer. */
 export const OUTBOUND_TIMEOUT_MS = 10_000;
+/** An outgoing request times out this long before the request deadline, so the guest can answer. */
+const ANSWER_MARGIN_MS = 250;
 const NS_PER_MS = 1_000_000n;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -149,7 +151,7 @@ export class OutgoingHandler implements Sender {
   }
 
   private timeoutMs(options: RequestOptions | undefined): number {
-    const left = Math.floor(this.deadlineMs - performance.now());
+    const left = Math.floor(this.deadlineMs - performance.now()) - ANSWER_MARGIN_MS;
     const guest = Math.min(optionMs(options?.connectTimeout()),
       optionMs(options?.firstByteTimeout()));
     return Math.max(1, Math.min(OUTBOUND_TIMEOUT_MS, left, guest));
