@@ -39,7 +39,8 @@ interface Recording {
  * A loopback server that records the paths it was asked for. `/slow` answers after 150 ms;
  * `/hang` never answers.
  */
-async function recordingServer(handle: (path: string) => Answer): Promise<Recording> {
+async function recordingServer(handle: (path: string, body: string) => Answer):
+  Promise<Recording> {
   let open = 0;
   const recording = { paths: [] as string[], peak: 0 };
   const server = createServer((req, res) => {
@@ -49,8 +50,12 @@ async function recordingServer(handle: (path: string) => Answer): Promise<Record
     recording.peak = Math.max(recording.peak, open);
     res.on('close', () => open--);
     if (path === '/hang') return;
-    const [status, headers, body] = handle(path);
-    setTimeout(() => res.writeHead(status, headers).end(body), path === '/slow' ? 150 : 0);
+    let received = '';
+    req.setEncoding('utf8').on('data', (text: string) => { received += text; });
+    req.on('end', () => {
+      const [status, headers, body] = handle(path, `${req.method} ${received}`);
+      setTimeout(() => res.writeHead(status, headers).end(body), path === '/slow' ? 150 : 0);
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -89,9 +94,11 @@ describe('component grants on a real node', () => {
 
   before(async () => {
     other = await recordingServer(() => [200, {}, 'other']);
-    allowed = await recordingServer((path) => (path === '/redirect'
-      ? [302, { location: `http://127.0.0.1:${other.port}/target` }, '']
-      : [200, { 'content-type': 'text/plain' }, `hello from ${path}`]));
+    allowed = await recordingServer((path, request) => {
+      if (path === '/redirect') return [302, { location: `http://127.0.0.1:${other.port}/t` }, ''];
+      if (path === '/echo') return [200, {}, request];
+      return [200, { 'content-type': 'text/plain' }, `hello from ${path}`];
+    });
     const { granted } = await fileTree();
     dataDir = await mkdtemp(join(tmpdir(), 'warp-data-'));
     // The node starts empty and listens at once; the first deploy transpiles and instruments
@@ -122,6 +129,12 @@ describe('component grants on a real node', () => {
     assert.deepEqual(result, { status: 200, url: `http://127.0.0.1:${allowed.port}/hello?x=1`,
       body: 'hello from /hello?x=1' });
     assert.ok(allowed.paths.includes('/hello?x=1'));
+  });
+
+  it('sends the body of an outgoing POST', async () => {
+    const res = await get('grants-a', `/fetch?body=${encodeURIComponent('a body, sent')}&url=` +
+      encodeURIComponent(`http://127.0.0.1:${allowed.port}/echo`));
+    assert.equal((JSON.parse(res.text) as Fetched).body, 'POST a body, sent');
   });
 
   it('denies a port the grant does not name, and that server hears nothing', async () => {

@@ -52,14 +52,15 @@ function errorOf(err) {
 
 const MAX_HOPS = 5;
 
-// Fetches any URL (the host decides what is allowed) and reports what came back. fetch() does
-// not follow redirects here; with ?follow=1 the guest follows up to MAX_HOPS of them itself,
+// Fetches any URL (the host decides what is allowed) and reports what came back; with ?body= it
+// POSTs that body. fetch() does not follow redirects here; with ?follow=1 the guest follows up to MAX_HOPS of them itself,
 // and the host checks each hop as a request of its own.
 async function fetchUrl(params) {
   let target = params.get('url');
   if (!target) return json({ error: 'add ?url=' }, 400);
+  const body = params.get('body');
   try {
-    let res = await fetch(target);
+    let res = await fetch(target, body === null ? undefined : { method: 'POST', body });
     for (let hop = 0; params.get('follow') && hop < MAX_HOPS; hop++) {
       const location = res.headers.get('location');
       if (res.status < 300 || res.status > 399 || !location) break;

@@ -133,6 +133,12 @@ function send(order: SendOrder): void {
 }
 
 port.on('message', (order: OutboundOrder) => {
-  if (order.op === 'send') send(order);
-  else inflight.get(order.id)?.();
+  if (order.op === 'abort') return inflight.get(order.id)?.();
+  try {
+    send(order);
+  } catch (err) {
+    // node:http refuses some requests before sending anything, e.g. a header value it rejects.
+    inflight.set(order.id, () => {});
+    reply({ id: order.id, ok: false, error: errorCodeOf(err as NodeJS.ErrnoException) });
+  }
 });

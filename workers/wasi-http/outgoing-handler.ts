@@ -126,15 +126,17 @@ export class OutgoingHandler implements Sender {
       maxBodyBytes: this.maxBodyBytes,
     };
     const future = new FutureIncomingResponse(this);
+    const session = this.session ??= new Session();
     const body = request.outgoingBody;
     if (body === null || body.finished) {
       order.body = body === null ? null : body.bytes();
-      this.start({ future, order });
+      this.start(session, { future, order });
     } else {
-      // wasi-http lets a guest write the body after handle; it is sent once finished.
+      // wasi-http lets a guest write the body after handle; it is sent once finished, if the
+      // request that made it is still running.
       body.whenFinished = () => {
         order.body = body.bytes();
-        this.start({ future, order });
+        if (this.session === session) this.start(session, { future, order });
       };
     }
     return future;
@@ -157,9 +159,7 @@ export class OutgoingHandler implements Sender {
     return Math.max(1, Math.min(OUTBOUND_TIMEOUT_MS, left, guest));
   }
 
-  private start(pending: Pending): void {
-    this.session ??= new Session();
-    const session = this.session;
+  private start(session: Session, pending: Pending): void {
     if (session.inFlight >= MAX_IN_FLIGHT) {
       session.queued.push(pending);
       return;
@@ -182,6 +182,6 @@ export class OutgoingHandler implements Sender {
   private finished(session: Session): void {
     session.inFlight--;
     const next = session.queued.shift();
-    if (next !== undefined && this.session === session) this.start(next);
+    if (next !== undefined && this.session === session) this.start(session, next);
   }
 }
