@@ -248,7 +248,7 @@ export class Dispatcher {
       if (ex.stopAskedAt !== 0) {
         if (now - ex.stopAskedAt > STOP_GRACE_MS && ex.link !== null) {
           ex.stopAskedAt = Infinity;
-          this.terminate(ex.link, ex.route.name);
+          this.terminate(ex.link, ex.route.name, ex.requestId);
         }
         continue;
       }
@@ -269,10 +269,11 @@ export class Dispatcher {
     }
   }
 
-  private terminate(link: WorkerLink, app: string): void {
+  private terminate(link: WorkerLink, app: string, requestId: string): void {
     const worker = this.created.get(link.threadId);
     if (worker == null) return;
-    this.log.warn({ app, worker: link.threadId }, 'guest passed its deadline; replacing worker');
+    this.log.warn({ app, requestId, worker: link.threadId },
+      'guest passed its deadline; replacing worker');
     this.created.set(link.threadId, null);
     void worker.terminate();
   }

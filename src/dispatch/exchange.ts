@@ -6,6 +6,7 @@ import type { WorkerLink } from './worker-link.js';
 
 export interface Exchange {
   route: AppRoute;
+  readonly requestId: string;
   /** The request frame; transferred to the worker, so unusable after dispatch. */
   frame: Uint8Array;
   /** performance.now() after which the request gets 504. */
