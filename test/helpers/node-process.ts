@@ -69,7 +69,7 @@ export async function startNode(args: string[], opts: { env?: NodeJS.ProcessEnv 
 
   const exited = once(child, 'exit');
   const listening = await Promise.race([
-    waitForLog((l) => l.msg === 'node listening', 60_000),
+    waitForLog((l) => l.msg === 'node listening', 180_000),
     exited.then(([code]) => { throw new Error(`node exited with ${code}: ${stderr}`); }),
   ]);
   const port = listening.port as number;
