@@ -13,6 +13,9 @@ export const NODE_MAIN = join(REPO_ROOT, 'dist', 'main.js');
 export const HELLO_WASM = join(REPO_ROOT, 'examples', 'hello', 'hello.wasm');
 export const HELLO_JS_WASM = join(REPO_ROOT, 'examples', 'hello-js', 'hello-js.wasm');
 export const HELLO_JS_BUILD = join(REPO_ROOT, 'examples', 'hello-js', 'build.mjs');
+/** The hello guest as a component that imports only wasi:http/proxy, built by the bench. */
+export const HELLO_COMPONENT = join(PEERS_DIR, 'hello-component', 'hello-component.wasm');
+export const HELLO_COMPONENT_BUILD = join(PEERS_DIR, 'hello-component', 'build.mjs');
 
 const MODULES = join(REPO_ROOT, 'node_modules');
 export const WORKERD_BIN = join(MODULES, '@cloudflare', 'workerd-linux-64', 'bin', 'workerd');

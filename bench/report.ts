@@ -13,9 +13,15 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const x = (r: number | null) => (r === null || !Number.isFinite(r) ? '–' : `${r.toFixed(2)}×`);
 const kib = (n: number) => `${int(n)} KiB`;
 
+/** A table cell: one line, no column breaks, and long reasons cut short (the JSON has all). */
+function cell(text: string): string {
+  const one = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+  return one.length > 240 ? `${one.slice(0, 237)}...` : one;
+}
+
 function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`)];
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
 /** p50 and p99, or why there are none. */
@@ -37,7 +43,8 @@ function loadAt(run: SystemRun | VariantRun | undefined, c: number): LoadResult 
 
 /** The peers a system's req/s is compared with, by the kind of guest it serves. */
 function peersOf(id: SystemId): SystemId[] {
-  if (id === 'warpgrid-hello-js' || id === 'jco-serve') return ['jco-serve'];
+  if (id === 'warpgrid-hello-js') return ['jco-serve', 'warpgrid-component'];
+  if (id === 'warpgrid-component' || id === 'jco-serve') return ['jco-serve'];
   return ['uws-raw', 'node-http', 'workerd'];
 }
 
@@ -46,7 +53,7 @@ function throughputSection(run: BenchRun): string[] {
   const rows: string[][] = [];
   for (const s of run.systems) {
     if (!s.available) {
-      rows.push([s.label, '–', `not available: ${s.reason ?? ''}`, '', '', '', '']);
+      rows.push([s.label, '–', `not available: ${s.reason ?? ''}`, '', '', '', '', '']);
       continue;
     }
     for (const l of s.loads) {
@@ -55,16 +62,16 @@ function throughputSection(run: BenchRun): string[] {
         return `${x(peer === undefined ? null : l.rps / peer.rps)} ${p}`;
       });
       rows.push([s.label, String(l.connections), int(l.rps), ...latency(l),
-        errorsOf(l), vs.join(', ')]);
+        errorsOf(l), vs.join(', '), s.loadAvg1m.toFixed(1)]);
     }
   }
   return ['## Throughput and latency', '',
-    `Path under load: \`/\` (hello), \`/r/hello/\` on WarpGrid; hello-js and jco serve use ` +
-    '`/health`, because hello-js answers `/` with an echo of the request, not with hello. ' +
+    'Path under load: `/` on the peers, the app\'s `/` on WarpGrid; hello-js is loaded on ' +
+    '`/health`, because it answers `/` with an echo of the request, not with hello. ' +
     'req/s counts only 2xx/3xx answers; the latency percentiles include failed answers, which ' +
     'wrk does not separate.', '',
-    ...table(['system', 'conns', 'req/s (2xx)', 'p50 µs', 'p99 µs', 'errors', 'req/s vs peer'],
-      rows),
+    ...table(['system', 'conns', 'req/s (2xx)', 'p50 µs', 'p99 µs', 'errors', 'req/s vs peer',
+      'load avg'], rows),
     ''];
 }
 
@@ -72,25 +79,27 @@ function variantSection(title: string, base: SystemRun | undefined, baseName: st
   variants: VariantRun[]): string[] {
   const rows: string[][] = [];
   const all: VariantRun[] = base === undefined ? variants
-    : [{ variant: baseName, available: base.available, loads: base.loads }, ...variants];
+    : [{ variant: baseName, loadAvg1m: base.loadAvg1m, available: base.available,
+      loads: base.loads }, ...variants];
   for (const v of all) {
     if (!v.available) {
-      rows.push([v.variant, '–', `not available: ${v.reason ?? ''}`, '', '', '']);
+      rows.push([v.variant, '–', `not available: ${v.reason ?? ''}`, '', '', '', '']);
       continue;
     }
     for (const l of v.loads) {
       const ref = loadAt(base, l.connections);
       rows.push([v.variant, String(l.connections), int(l.rps), ...latency(l),
-        x(ref === undefined ? null : l.rps / ref.rps)]);
+        x(ref === undefined ? null : l.rps / ref.rps), v.loadAvg1m.toFixed(1)]);
     }
   }
   return [title, '', ...table(['variant', 'conns', 'req/s', 'p50 µs', 'p99 µs',
-    `req/s vs ${baseName}`], rows), ''];
+    `req/s vs ${baseName}`, 'load avg'], rows), ''];
 }
 
 function timingRow(label: string, d: Distribution | Unavailable, bare: Distribution): string[] {
-  if (!('p50Us' in d)) return [label, `not available: ${d.reason}`, '', ''];
-  return [label, d.p50Us.toFixed(1), d.p99Us.toFixed(1), x(d.p50Us / bare.p50Us)];
+  if (!('p50Us' in d)) return [label, `not available: ${d.reason}`, '', '', '', ''];
+  return [label, d.p50Us.toFixed(1), d.p99Us.toFixed(1), d.meanUs.toFixed(1),
+    x(d.p50Us / bare.p50Us), x(d.meanUs / bare.meanUs)];
 }
 
 function templateSection(t: TemplateTiming | Unavailable): string[] {
@@ -103,7 +112,9 @@ function templateSection(t: TemplateTiming | Unavailable): string[] {
     timingRow('InstanceState.restore after a served request (reset)', t.warpRestore, bare),
   ];
   return [title, '', `${int(bare.calls)} calls each, after 200 unrecorded.`, '',
-    ...table(['path', 'p50 µs', 'p99 µs', 'p50 vs bare instance'], rows), ''];
+    ...table(['path', 'p50 µs', 'p99 µs', 'mean µs', 'p50 vs bare', 'mean vs bare'], rows),
+    'The mean includes the garbage collections the calls cause; for a new instance per ' +
+    'request it, not the p50, is what bounds throughput.', ''];
 }
 
 function coldStartSection(starts: ColdStart[]): string[] {
@@ -124,13 +135,15 @@ function memorySection(m: MemoryFigures | Unavailable, systems: SystemRun[]): st
   const perGiB = (kb: number) => int((1024 * 1024) / kb);
   const rows = [
     ['node, hello at scale.min=1', kib(m.oneWarmKb), ''],
-    [`node, hello at scale.min=${m.warmInstances}`, kib(m.manyWarmKb), ''],
+    [`the same node, its manifest changed to scale.min=${m.warmInstances}`, kib(m.manyWarmKb),
+      ''],
     ['per idle warm hello instance', kib(m.perInstanceKb), `${perGiB(m.perInstanceKb)}/GiB; ` +
       `${x(m.perInstanceKb / m.bareV8PerInstanceKb)} a bare V8 instance ` +
       `(${m.bareV8PerInstanceKb.toFixed(0)} KiB)`],
     ['node idle, 0 apps', kib(m.idleNoAppsKb), idlePeers(m.idleNoAppsKb, systems)],
-    [`node idle, ${int(m.idleApps)} apps (scale.min=1 each)`, kib(m.idleAppsKb), ''],
-    ['per app (1 → 1,000 apps, incl. its warm instance)', kib(m.perAppKb),
+    [`node idle, ${int(m.idleApps)} apps (scale.min=1 each; one node, grown from 1 app)`,
+      kib(m.idleAppsKb), ''],
+    [`per app (1 → ${int(m.idleApps)} apps, incl. its warm instance)`, kib(m.perAppKb),
       `${perGiB(m.perAppKb)} apps/GiB`],
   ];
   return [title, '', `RSS of the whole process (all threads), --workers ${m.workers}, ` +

@@ -10,16 +10,22 @@ export interface SystemRun {
   id: SystemId;
   label: string;
   path: string;
+  /** 1-minute load average of the machine when the system started. */
+  loadAvg1m: number;
+  /** False when no point was measured; `reason` also tells why points stopped short. */
   available: boolean;
   reason?: string;
   /** RSS of the server's process tree after its first 200, before any load, in KiB. */
   idleRssKb?: number;
+  /** Process start to first 200 when it was started for its load points: a cold start. */
+  firstOkMs?: number;
   loads: LoadResult[];
 }
 
 export interface VariantRun {
   /** e.g. `workers=1` or `dispatch=piscina`. */
   variant: string;
+  loadAvg1m: number;
   available: boolean;
   reason?: string;
   loads: LoadResult[];
@@ -29,6 +35,8 @@ export interface Distribution {
   calls: number;
   p50Us: number;
   p99Us: number;
+  /** Includes the garbage collections that the calls cause: the sustained cost. */
+  meanUs: number;
 }
 
 export interface TemplateTiming {

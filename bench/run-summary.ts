@@ -12,10 +12,13 @@ const METHOD_NOTES = [
   'workerd serves from one thread per process as configured here; a WarpGrid node uses its ' +
     'main thread (uWS front) plus --workers threads; node:http and raw uWS use one thread.',
   'jco serve starts its server as a child process; its RSS is summed over the process tree.',
+  'jco serve runs the bench\'s hello component (bench/peers/hello-component), which imports ' +
+    'only wasi:http/proxy: examples/hello-js also imports wasi:keyvalue, which jco serve\'s ' +
+    'preview2-shim does not provide, so jco serve fails on its first request to it.',
 ];
 
-export function notesFor(run: Figures, buildProblem: string | null): string[] {
-  const notes = buildProblem === null ? [] : [buildProblem];
+export function notesFor(run: Figures, buildProblems: string[]): string[] {
+  const notes = [...buildProblems];
   const busiest = Math.max(run.machine.loadAvgStart, run.machine.loadAvgEnd);
   if (busiest > run.machine.cpus / 4) {
     notes.push(`Other work was running on this machine (1-min load average up to ` +
@@ -23,6 +26,9 @@ export function notesFor(run: Figures, buildProblem: string | null): string[] {
   }
   for (const s of [...run.systems, ...run.scaling, ...run.dispatch]) {
     const name = 'id' in s ? s.id : `warpgrid-reset ${s.variant}`;
+    if (s.available && s.reason !== undefined) {
+      notes.push(`${name}: the points stopped short: ${s.reason}`);
+    }
     for (const l of s.loads) {
       if (l.errors + l.non2xx === 0) continue;
       notes.push(`${name} at ${l.connections} connections: ${l.errors} socket errors or ` +

@@ -1,19 +1,19 @@
-// The seven systems that serve the same hello work, and how each one is started on loopback.
-// Peers get the work as they would from a developer: fixed bodies (uWS), the same hello.wasm with
-// a hand-written WASI shim (node:http, workerd), or the same component (jco serve).
+// The systems that serve the hello work, and how each one is started on loopback. Peers get the
+// work as they would from a developer: fixed bodies (uWS), the same hello.wasm with a
+// hand-written WASI shim (node:http, workerd), or the same component (jco serve).
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { freePort, type ServerSpec } from './child-server.js';
 import {
-  HELLO_JS_WASM, HELLO_WASM, JCO_BIN, PEERS_DIR, WORKERD_BIN,
+  HELLO_COMPONENT, HELLO_JS_WASM, HELLO_WASM, JCO_BIN, PEERS_DIR, WORKERD_BIN,
 } from './paths.js';
 import { nodeSpec, writeManifests, type NodeFlags } from './warpgrid-node.js';
 import type { Workspace } from './workspace.js';
 
 export type SystemId = 'uws-raw' | 'node-http' | 'warpgrid-fresh' | 'warpgrid-reset' |
-  'warpgrid-hello-js' | 'jco-serve' | 'workerd';
+  'warpgrid-hello-js' | 'warpgrid-component' | 'jco-serve' | 'workerd';
 
 export interface SystemDef {
   id: SystemId;
@@ -22,13 +22,13 @@ export interface SystemDef {
   path: string;
   body: string;
   contentType: string;
-  /** True when the system needs examples/hello-js/hello-js.wasm. */
-  component: boolean;
+  /** The component the system needs built, or null for none. */
+  component: string | null;
   spec(ws: Workspace, flags: NodeFlags): Promise<ServerSpec>;
 }
 
-const HELLO = { body: 'Hello, world!\n', contentType: 'text/plain', component: false };
-const HEALTH = { body: '{"status":"ok"}', contentType: 'application/json', component: true };
+const HELLO = { body: 'Hello, world!\n', contentType: 'text/plain', component: null };
+const HEALTH = { body: '{"status":"ok"}', contentType: 'application/json' };
 const START_MS = 60_000;
 
 function peer(label: string, command: string, args: string[], port: number | null,
@@ -66,18 +66,25 @@ export const SYSTEMS: readonly SystemDef[] = [
       '/r/hello/'),
   },
   {
-    id: 'warpgrid-hello-js', label: 'WarpGrid hello-js (component)', path: '/r/hello-js/health',
-    ...HEALTH,
+    id: 'warpgrid-hello-js', label: 'WarpGrid hello-js (examples/hello-js)',
+    path: '/r/hello-js/health', ...HEALTH, component: HELLO_JS_WASM,
     spec: (ws, flags) => warpgrid(ws, flags, 'WarpGrid hello-js', 'hello-js', HELLO_JS_WASM,
       undefined, '/r/hello-js/health'),
   },
   {
-    id: 'jco-serve', label: 'jco serve --isolate-requests instance', path: '/health', ...HEALTH,
+    id: 'warpgrid-component', label: 'WarpGrid hello component (JS)', path: '/r/hello-c/',
+    ...HELLO, component: HELLO_COMPONENT,
+    spec: (ws, flags) => warpgrid(ws, flags, 'WarpGrid hello component', 'hello-c',
+      HELLO_COMPONENT, undefined, '/r/hello-c/'),
+  },
+  {
+    id: 'jco-serve', label: 'jco serve --isolate-requests instance, hello component', path: '/',
+    ...HELLO, component: HELLO_COMPONENT,
     spec: async (ws) => {
       const port = await freePort();
-      return peer('jco serve', process.execPath, [JCO_BIN, 'serve', HELLO_JS_WASM,
+      return peer('jco serve', process.execPath, [JCO_BIN, 'serve', HELLO_COMPONENT,
         '--host', '127.0.0.1', '--port', String(port), '--isolate-requests', 'instance',
-        '--jco-dir', ws.dir('jco-out')], port, '/health');
+        '--jco-dir', ws.dir('jco-out')], port, '/');
     },
   },
   {
@@ -101,8 +108,8 @@ export function missingPiece(def: SystemDef): string | null {
   if (def.id === 'workerd' && !existsSync(WORKERD_BIN)) {
     return 'the @cloudflare/workerd-linux-64 package is not installed (npm install)';
   }
-  if (def.component && !existsSync(HELLO_JS_WASM)) {
-    return 'examples/hello-js/hello-js.wasm is missing and could not be built';
+  if (def.component !== null && !existsSync(def.component)) {
+    return `${def.component} is missing and could not be built`;
   }
   return null;
 }

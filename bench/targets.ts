@@ -41,8 +41,12 @@ function rpsTargets(run: Figures): TargetCheck[] {
     out.push(check('ahead of workerd (>1×)', `${name} / workerd`,
       ratio(warp, peak('workerd')), above(1)));
   }
+  out.push(check('≥20× jco serve', 'WarpGrid hello component peak req/s / jco serve',
+    ratio(peak('warpgrid-component'), peak('jco-serve')), atLeast(20),
+    'the same component on both'));
   out.push(check('≥20× jco serve', 'WarpGrid hello-js peak req/s / jco serve',
-    ratio(peak('warpgrid-hello-js'), peak('jco-serve')), atLeast(20)));
+    ratio(peak('warpgrid-hello-js'), peak('jco-serve')), atLeast(20),
+    'hello-js /health against jco serve on the hello component, which jco serve can run'));
   return out;
 }
 

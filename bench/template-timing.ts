@@ -17,7 +17,8 @@ function distribution(samplesNs: number[]): Distribution {
   const sorted = samplesNs.sort((a, b) => a - b);
   const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
     ?? 0) / 1000;
-  return { calls: sorted.length, p50Us: at(0.5), p99Us: at(0.99) };
+  const meanUs = sorted.reduce((sum, ns) => sum + ns, 0) / sorted.length / 1000;
+  return { calls: sorted.length, p50Us: at(0.5), p99Us: at(0.99), meanUs };
 }
 
 /** Times `step` `calls` times after a warm-up; `before` runs untimed ahead of each call. */

@@ -1,6 +1,7 @@
 // Requests per second and latency of one system at each concurrency: start it, check that it
 // answers the hello work correctly, warm it up, load it, stop it.
 
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ChildServer } from './child-server.js';
@@ -12,7 +13,7 @@ import { missingPiece, type SystemDef } from './systems.js';
 import type { NodeFlags } from './warpgrid-node.js';
 import type { Workspace } from './workspace.js';
 
-const DRAIN_MS = 60_000;
+const DRAIN_MS = 30_000;
 
 /**
  * Waits until the server answers 200 again once wrk has stopped, so that a slow system's backlog
@@ -34,6 +35,19 @@ async function drained(port: number, path: string): Promise<void> {
 interface Loaded {
   loads: LoadResult[];
   idleRssKb: number;
+  firstOkMs: number;
+  /** Why the points stopped short, when they did; the points before it stand. */
+  problem: string | null;
+}
+
+async function loadPoints(port: number, path: string, profile: Profile,
+  concurrencies: readonly number[], loads: LoadResult[]): Promise<void> {
+  await runLoad(port, path, 50, profile.warmupS);
+  await drained(port, path);
+  for (const c of concurrencies) {
+    loads.push(await runLoad(port, path, c, profile.loadS));
+    await drained(port, path);
+  }
 }
 
 async function loadSystem(def: SystemDef, ws: Workspace, profile: Profile, flags: NodeFlags,
@@ -46,26 +60,27 @@ async function loadSystem(def: SystemDef, ws: Workspace, profile: Profile, flags
     const port = server.port as number;
     await expectReply(port, def.path, def.body, def.contentType);
     const idleRssKb = server.rssKb();
-
-    await runLoad(port, def.path, 50, profile.warmupS);
-    await drained(port, def.path);
     const loads: LoadResult[] = [];
-    for (const c of concurrencies) {
-      loads.push(await runLoad(port, def.path, c, profile.loadS));
-      await drained(port, def.path);
-    }
-    return { loads, idleRssKb };
+    const problem = await loadPoints(port, def.path, profile, concurrencies, loads)
+      .then(() => null, (err: Error) => err.message);
+    return { loads, idleRssKb, firstOkMs: server.firstOkMs, problem };
   } finally {
     await server.stop();
   }
 }
 
+function outcome(loaded: Loaded) {
+  const { loads, problem } = loaded;
+  return { available: loads.length > 0, loads, ...(problem === null ? {} : { reason: problem }) };
+}
+
 export async function measureSystem(def: SystemDef, ws: Workspace, profile: Profile,
   flags: NodeFlags): Promise<SystemRun> {
-  const base = { id: def.id, label: def.label, path: def.path };
+  const base = { id: def.id, label: def.label, path: def.path, loadAvg1m: loadavg()[0] ?? 0 };
   try {
-    const { loads, idleRssKb } = await loadSystem(def, ws, profile, flags, profile.concurrencies);
-    return { ...base, available: true, idleRssKb, loads };
+    const loaded = await loadSystem(def, ws, profile, flags, profile.concurrencies);
+    return { ...base, idleRssKb: loaded.idleRssKb, firstOkMs: loaded.firstOkMs,
+      ...outcome(loaded) };
   } catch (err) {
     return { ...base, available: false, reason: (err as Error).message, loads: [] };
   }
@@ -74,10 +89,10 @@ export async function measureSystem(def: SystemDef, ws: Workspace, profile: Prof
 /** The same system under other node flags (worker count, dispatch lane). */
 export async function measureVariant(def: SystemDef, ws: Workspace, profile: Profile,
   flags: NodeFlags, variant: string, concurrencies: readonly number[]): Promise<VariantRun> {
+  const base = { variant, loadAvg1m: loadavg()[0] ?? 0 };
   try {
-    const { loads } = await loadSystem(def, ws, profile, flags, concurrencies);
-    return { variant, available: true, loads };
+    return { ...base, ...outcome(await loadSystem(def, ws, profile, flags, concurrencies)) };
   } catch (err) {
-    return { variant, available: false, reason: (err as Error).message, loads: [] };
+    return { ...base, available: false, reason: (err as Error).message, loads: [] };
   }
 }
