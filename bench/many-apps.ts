@@ -1,11 +1,12 @@
-// The many-apps check: RSS per added app and the latency of /r/app-1/ with few and with many
-// apps deployed, which shows whether routing time grows with the number of apps.
+// The many-apps check: RSS per added app, and whether routing time grows with the number of
+// apps: the latency of /r/app-1/ on a node with few and with many apps, and the Router alone.
 
 import { ChildServer } from './child-server.js';
 import { runLoad, type LoadResult } from './load.js';
 import { helloApps, settledRss } from './memory.js';
 import type { Profile } from './profile.js';
 import type { ManyApps } from './results.js';
+import { routeLookupNs } from './route-timing.js';
 import { nodeSpec, writeManifests } from './warpgrid-node.js';
 import type { Workspace } from './workspace.js';
 
@@ -46,5 +47,6 @@ export async function measureManyApps(ws: Workspace, profile: Profile,
     perAddedAppKb: (many.rssKb - few.rssKb) / (profile.manyApps - FEW_APPS),
     deployManyMs: many.firstOkMs,
     fewLoad: few.load, manyLoad: many.load,
+    routeNsFew: routeLookupNs(FEW_APPS), routeNsMany: routeLookupNs(profile.manyApps),
   };
 }

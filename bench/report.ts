@@ -168,7 +168,9 @@ function manyAppsSection(m: ManyApps | Unavailable): string[] {
   ];
   return [title, '', `--workers ${m.workers}, every app hello.wasm at scale.min=1. ` +
     `Deploying ${int(m.manyApps)} apps took ${int(m.deployManyMs)} ms to the first 200. ` +
-    `RSS per added app: ${kib(m.perAddedAppKb)}. Latency of \`/r/app-1/\` at one connection.`,
+    `RSS per added app: ${kib(m.perAddedAppKb)}. Latency of \`/r/app-1/\` at one connection. ` +
+    `The Router alone takes ${m.routeNsFew.toFixed(0)} ns per lookup with ${int(m.fewApps)} ` +
+    `apps and ${m.routeNsMany.toFixed(0)} ns with ${int(m.manyApps)}.`,
   '', ...table(['apps', 'RSS', 'p50 µs', 'p99 µs', 'req/s'], rows), ''];
 }
 

@@ -84,6 +84,9 @@ export interface ManyApps {
   /** Latency of /r/app-1/ at one connection, with few and with many apps deployed. */
   fewLoad: LoadResult;
   manyLoad: LoadResult;
+  /** The node's Router alone, in-process: mean ns per lookup of /r/app-1/. */
+  routeNsFew: number;
+  routeNsMany: number;
 }
 
 export interface ArtifactSize {

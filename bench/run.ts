@@ -12,13 +12,13 @@ import { measureColdStart } from './cold-start.js';
 import { LOAD_GENERATOR } from './load.js';
 import { measureManyApps } from './many-apps.js';
 import { measureMemory } from './memory.js';
+import {
+  HELLO_COMPONENT_BUILD, HELLO_JS_BUILD, NODE_MAIN, REPO_ROOT, RESULTS_DIR, WRK_BIN,
+} from './paths.js';
 import { DEFAULT_WORKERS, FULL, QUICK, type Profile } from './profile.js';
 import { renderReport } from './report.js';
 import type { BenchRun, SystemRun, Unavailable } from './results.js';
 import { chartFor, notesFor } from './run-summary.js';
-import {
-  HELLO_COMPONENT_BUILD, HELLO_JS_BUILD, NODE_MAIN, REPO_ROOT, RESULTS_DIR, WRK_BIN,
-} from './paths.js';
 import { SYSTEMS, systemById } from './systems.js';
 import { checkTargets } from './targets.js';
 import { measureTemplateTiming } from './template-timing.js';
