@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `node dist/main.js`: the WarpGrid daemon.
 
 import { main } from './src/main.js';
