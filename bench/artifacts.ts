@@ -1,11 +1,13 @@
-// Artifact sizes: the guests as built, hello.wasm as a node deploys it, the component after
+// Artifact sizes: the guests as built, hello.wasm as a node deploys it, the components after
 // WarpGrid's transpile (its data dir) and after jco serve's, and the peer runtimes' binaries.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { deployedHello } from './deployed-hello.js';
-import { HELLO_JS_WASM, HELLO_WASM, REPO_ROOT, WORKERD_BIN } from './paths.js';
+import {
+  HELLO_COMPONENT, HELLO_JS_WASM, HELLO_WASM, REPO_ROOT, WORKERD_BIN,
+} from './paths.js';
 import type { ArtifactSize } from './results.js';
 import type { Workspace } from './workspace.js';
 
@@ -36,7 +38,9 @@ export async function measureArtifacts(ws: Workspace): Promise<ArtifactSize[]> {
   const optional: Array<[string, string | null]> = [
     ['examples/hello-js/hello-js.wasm (component)', HELLO_JS_WASM],
     ['hello-js in a WarpGrid data dir (transpiled cache)', firstDir(ws, '-hello-js-data')],
-    ['hello-js transpiled by jco serve (--jco-dir)', firstDir(ws, '-jco-out')],
+    ['bench hello component (component)', HELLO_COMPONENT],
+    ['hello component in a WarpGrid data dir (transpiled cache)', firstDir(ws, '-hello-c-data')],
+    ['hello component transpiled by jco serve (--jco-dir)', firstDir(ws, '-jco-out')],
     ['workerd binary', WORKERD_BIN],
     ['uWebSockets.js native binding', UWS_BINARY],
   ];

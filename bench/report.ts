@@ -112,7 +112,7 @@ function templateSection(t: TemplateTiming | Unavailable): string[] {
     timingRow('InstanceState.restore after a served request (reset)', t.warpRestore, bare),
   ];
   return [title, '', `${int(bare.calls)} calls each, after 200 unrecorded.`, '',
-    ...table(['path', 'p50 µs', 'p99 µs', 'mean µs', 'p50 vs bare', 'mean vs bare'], rows),
+    ...table(['path', 'p50 µs', 'p99 µs', 'mean µs', 'p50 vs bare', 'mean vs bare'], rows), '',
     'The mean includes the garbage collections the calls cause; for a new instance per ' +
     'request it, not the p50, is what bounds throughput.', ''];
 }

@@ -103,6 +103,8 @@ async function measureServers(ws: Workspace, profile: Profile) {
 async function measureAll(ws: Workspace, profile: Profile, startedAt: Date,
   buildProblems: string[]): Promise<BenchRun> {
   const loadAvgStart = loadavg()[0] ?? 0;
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const dirtyFiles = git(['status', '--porcelain']).split('\n').filter((l) => l !== '').length;
   const template = await attempt('instance from template',
     () => measureTemplateTiming(profile.templateCalls));
   const servers = await measureServers(ws, profile);
@@ -114,8 +116,8 @@ async function measureAll(ws: Workspace, profile: Profile, startedAt: Date,
   const figures = {
     startedAt: startedAt.toISOString(),
     profile: profile.name,
-    commit: git(['rev-parse', '--short', 'HEAD']),
-    dirtyFiles: git(['status', '--porcelain']).split('\n').filter((l) => l !== '').length,
+    commit,
+    dirtyFiles,
     machine: {
       cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown',
       memGiB: Math.round(totalmem() / 1024 ** 3), node: process.version,
