@@ -20,7 +20,7 @@ const DEPLOY_MS = 300_000;
 const REDEPLOY_MS = 120_000;
 
 /** RSS of a node serving these apps, once its deploys are done and it has settled, in KiB. */
-export async function settledNodeRss(ws: Workspace, label: string, apps: readonly BenchApp[],
+async function settledNodeRss(ws: Workspace, label: string, apps: readonly BenchApp[],
   workers: number): Promise<number> {
   const manifests = ws.dir(`${label}-manifests`);
   await writeManifests(manifests, apps);

@@ -71,7 +71,7 @@ function throughputSection(run: BenchRun): string[] {
     'req/s counts only 2xx/3xx answers; the latency percentiles include failed answers, which ' +
     'wrk does not separate.', '',
     ...table(['system', 'conns', 'req/s (2xx)', 'p50 µs', 'p99 µs', 'errors', 'req/s vs peer',
-      'load avg'], rows),
+      'load avg at start'], rows),
     ''];
 }
 
@@ -93,7 +93,7 @@ function variantSection(title: string, base: SystemRun | undefined, baseName: st
     }
   }
   return [title, '', ...table(['variant', 'conns', 'req/s', 'p50 µs', 'p99 µs',
-    `req/s vs ${baseName}`, 'load avg'], rows), ''];
+    `req/s vs ${baseName}`, 'load avg at start'], rows), ''];
 }
 
 function timingRow(label: string, d: Distribution | Unavailable, bare: Distribution): string[] {

@@ -124,5 +124,7 @@ export interface BenchRun {
   manyApps: ManyApps | Unavailable;
   artifacts: ArtifactSize[];
   targets: TargetCheck[];
+  /** Components that could not be built; absent in runs stored before it was recorded. */
+  buildProblems?: string[];
   notes: string[];
 }

@@ -19,10 +19,11 @@ const METHOD_NOTES = [
 
 export function notesFor(run: Figures, buildProblems: string[]): string[] {
   const notes = [...buildProblems];
-  const busiest = Math.max(run.machine.loadAvgStart, run.machine.loadAvgEnd);
-  if (busiest > run.machine.cpus / 4) {
-    notes.push(`Other work was running on this machine (1-min load average up to ` +
-      `${busiest.toFixed(2)} on ${run.machine.cpus} cores): the figures are disturbed by it.`);
+  // Only the start tells of other work: once running, the bench's own wrk and servers count.
+  if (run.machine.loadAvgStart > run.machine.cpus / 2) {
+    notes.push(`Other work was running on this machine (1-min load average ` +
+      `${run.machine.loadAvgStart.toFixed(2)} on ${run.machine.cpus} cores when the run began): ` +
+      'the figures are disturbed by it.');
   }
   for (const s of [...run.systems, ...run.scaling, ...run.dispatch]) {
     const name = 'id' in s ? s.id : `warpgrid-reset ${s.variant}`;

@@ -2,7 +2,7 @@
 // bench/results/<date>.json, bench/results/latest.md and bench/results/latest.svg.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 
@@ -127,19 +127,33 @@ async function measureAll(ws: Workspace, profile: Profile, startedAt: Date,
     defaultWorkers: DEFAULT_WORKERS,
     ...servers, template, memory, manyApps,
     artifacts: await measureArtifacts(ws),
+    buildProblems,
     notes: [] as string[],
   };
   figures.notes = notesFor(figures, buildProblems);
   return { ...figures, targets: checkTargets(figures), finishedAt: new Date().toISOString() };
 }
 
+function writeReport(run: BenchRun): void {
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), renderReport(run));
+  writeFileSync(join(RESULTS_DIR, 'latest.svg'), chartFor(run));
+}
+
 function writeResults(run: BenchRun): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = run.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   writeFileSync(join(RESULTS_DIR, `${stamp}.json`), `${JSON.stringify(run, null, 2)}\n`);
-  writeFileSync(join(RESULTS_DIR, 'latest.md'), renderReport(run));
-  writeFileSync(join(RESULTS_DIR, 'latest.svg'), chartFor(run));
+  writeReport(run);
   say(`wrote bench/results/${stamp}.json, latest.md and latest.svg`);
+}
+
+/** `--render <run.json>`: writes latest.md and latest.svg again from a stored run. */
+function renderStored(path: string): void {
+  const run = JSON.parse(readFileSync(path, 'utf8')) as BenchRun;
+  // Notes are derived from the figures, so a stored run gets them as this code words them.
+  run.notes = notesFor(run, run.buildProblems ?? []);
+  writeReport(run);
+  say(`wrote latest.md and latest.svg from ${path}`);
 }
 
 function preflight(): void {
@@ -150,6 +164,8 @@ function preflight(): void {
 }
 
 async function main(): Promise<void> {
+  const stored = process.argv.indexOf('--render');
+  if (stored !== -1) return renderStored(process.argv[stored + 1] ?? '');
   preflight();
   const profile = process.argv.includes('--quick') ? QUICK : FULL;
   const startedAt = new Date();

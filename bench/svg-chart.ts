@@ -7,7 +7,7 @@ export interface LatencySeries {
   points: ReadonlyArray<readonly [number, number, number]>;
 }
 
-const WIDTH = 960;
+const WIDTH = 1080;
 const HEIGHT = 540;
 const PLOT = { left: 80, right: 640, top: 56, bottom: 470 };
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2',
