@@ -73,10 +73,15 @@ describe('wasi-http component end to end', () => {
   });
 
   it('answers a guest that throws with 500, then keeps serving', async () => {
-    const res = await fetch(`${node.url}/r/hello-js/throw`);
+    const res = await fetch(`${node.url}/r/hello-js/throw`, {
+      headers: { 'x-request-id': 'throw-check-1' },
+    });
     assert.equal(res.status, 500);
     const body = await res.json() as { error: { code: string } };
     assert.equal(body.error.code, 'WARP_E_GUEST_TRAP');
+    const stderr = await node.waitForLog((l) =>
+      l.stream === 'stderr' && l.requestId === 'throw-check-1');
+    assert.equal(stderr.app, 'hello-js');
     assert.equal((await fetch(`${node.url}/r/hello-js/health`)).status, 200);
   });
 

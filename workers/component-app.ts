@@ -13,6 +13,12 @@ import {
 } from './wasi-http/component-template.js';
 import type { ComponentArtifact } from '../src/control/component/prepare-component.js';
 
+/**
+ * The request whose guest is running. The guest runs synchronously inside `instance.handle`
+ * (outgoing I/O blocks the worker), so its stdout and stderr lines belong to this request.
+ */
+let runningRequestId: string | undefined;
+
 class ComponentApp implements GuestApp {
   constructor(
     readonly spec: AppSpec,
@@ -23,7 +29,14 @@ class ComponentApp implements GuestApp {
     const instance = this.pool.take();
     let healthy = false;
     try {
-      const response = await instance.handle(req, this.spec.limits);
+      runningRequestId = req.requestId;
+      let pending: Promise<GuestResponse>;
+      try {
+        pending = instance.handle(req, this.spec.limits);
+      } finally {
+        runningRequestId = undefined;
+      }
+      const response = await pending;
       healthy = true;
       return response;
     } finally {
@@ -41,7 +54,7 @@ export async function loadComponentApp(spec: AppSpec, artifact: unknown,
   log: Logger): Promise<GuestApp> {
   const appLog = log.child({ app: spec.name, version: spec.version });
   const template = await loadComponentTemplate(artifact as ComponentArtifact, spec,
-    (stream, line) => appLog.info({ stream }, line));
+    (stream, line) => appLog.info({ requestId: runningRequestId, stream }, line));
   const pool = new InstancePool(() => template.instantiate(), spec.min,
     (err) => appLog.error({ err }, 'warm instance failed'), spec.idle);
   pool.fill();
