@@ -2,6 +2,8 @@
 // does it import. Only the top-level sections are read; nested modules and components are
 // skipped by their size. Spec: WebAssembly/component-model design/mvp/Binary.md.
 
+import { BinaryReader, readSections } from '../wasm/binary-reader.js';
+
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 /** version 0x0d 0x00, layer 0x01 0x00; a core module has version 1, layer 0: 01 00 00 00. */
 const COMPONENT_HEADER = [0x0d, 0x00, 0x01, 0x00];
@@ -13,42 +15,8 @@ export function isComponent(bytes: Uint8Array): boolean {
     COMPONENT_HEADER.every((b, i) => bytes[4 + i] === b);
 }
 
-class Reader {
-  at = 0;
-
-  constructor(private readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.at >= this.bytes.length;
-  }
-
-  byte(): number {
-    const b = this.bytes[this.at++];
-    if (b === undefined) throw new RangeError('component binary ends early');
-    return b;
-  }
-
-  u32(): number {
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-    }
-    throw new RangeError('LEB128 number too long in component binary');
-  }
-
-  name(): string {
-    const length = this.u32();
-    const text = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.at, length)
-      .toString('utf8');
-    this.at += length;
-    return text;
-  }
-}
-
 /** importname': 0x00 name, or 0x01 name plus a version suffix that is read and dropped. */
-function importName(r: Reader): string {
+function importName(r: BinaryReader): string {
   const form = r.byte();
   const name = r.name();
   if (form === 0x01) r.name();
@@ -57,7 +25,7 @@ function importName(r: Reader): string {
 }
 
 /** Skips an externdesc; only the name of an import matters here. */
-function skipExternDesc(r: Reader): void {
+function skipExternDesc(r: BinaryReader): void {
   const kind = r.byte();
   if (kind === 0x00) {
     r.byte();
@@ -76,21 +44,15 @@ function skipExternDesc(r: Reader): void {
 
 /** The names a component imports at its top level, e.g. `wasi:cli/environment@0.2.3`. */
 export function componentImports(bytes: Uint8Array): string[] {
-  const r = new Reader(bytes);
-  r.at = 8;
+  // The section framing (id, size) is the same in a component as in a core module.
   const names: string[] = [];
-  while (!r.done) {
-    const id = r.byte();
-    const size = r.u32();
-    const end = r.at + size;
-    if (id === IMPORT_SECTION) {
-      const count = r.u32();
-      for (let i = 0; i < count; i++) {
-        names.push(importName(r));
-        skipExternDesc(r);
-      }
+  for (const s of readSections(bytes)) {
+    if (s.id !== IMPORT_SECTION) continue;
+    const r = new BinaryReader(bytes, s.payload);
+    for (let n = r.u32(); n > 0; n--) {
+      names.push(importName(r));
+      skipExternDesc(r);
     }
-    r.at = end;
   }
   return names;
 }

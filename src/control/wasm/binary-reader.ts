@@ -97,7 +97,7 @@ export function skipConstExpr(r: BinaryReader): void {
       case 0x43: r.skip(4); break;
       case 0x44: r.skip(8); break;
       case 0x23: case 0xd2: r.u32(); break;
-      case 0xd0: r.byte(); break;
+      case 0xd0: r.skipLeb(); break;
       case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: break;
       case 0xfd: r.u32(); r.skip(16); break;
       default: throw new RangeError(`unsupported opcode 0x${op.toString(16)} in a constant`);
@@ -111,4 +111,53 @@ export function readLimits(r: BinaryReader): { flags: number; min: number; max: 
   const min = r.u32();
   const max = (flags & 1) !== 0 ? r.u32() : null;
   return { flags, min, max };
+}
+
+/** A value type: one byte, or a typed reference (0x63/0x64 and a heap type). */
+export function skipValType(r: BinaryReader): number {
+  const type = r.byte();
+  if (type === 0x63 || type === 0x64) r.skipLeb();
+  return type;
+}
+
+export function skipTableType(r: BinaryReader): void {
+  skipValType(r);
+  readLimits(r);
+}
+
+export interface ImportCounts {
+  tables: number;
+  memories: number;
+  globals: number;
+}
+
+/** How many tables, memories and globals a core module imports: its own indices start after. */
+export function countImports(bytes: Uint8Array, s: Section | undefined): ImportCounts {
+  const counts: ImportCounts = { tables: 0, memories: 0, globals: 0 };
+  if (s === undefined) return counts;
+  const r = new BinaryReader(bytes, s.payload);
+  for (let n = r.u32(); n > 0; n--) {
+    r.name();
+    r.name();
+    const kind = r.byte();
+    if (kind === 0x00) {
+      r.u32();
+    } else if (kind === 0x01) {
+      skipTableType(r);
+      counts.tables++;
+    } else if (kind === 0x02) {
+      readLimits(r);
+      counts.memories++;
+    } else if (kind === 0x03) {
+      skipValType(r);
+      r.byte();
+      counts.globals++;
+    } else if (kind === 0x04) {
+      r.byte();
+      r.u32();
+    } else {
+      throw new RangeError(`unknown import kind ${kind}`);
+    }
+  }
+  return counts;
 }

@@ -6,7 +6,8 @@
 
 import { WarpError } from '../../errors.js';
 import {
-  BinaryReader, encodeName, encodeU32, readLimits, readSections, skipConstExpr, type Section,
+  BinaryReader, countImports, encodeName, encodeU32, readLimits, readSections, skipConstExpr,
+  skipValType, type Section,
 } from './binary-reader.js';
 
 export const GLOBAL_EXPORT_PREFIX = '__warp_global_';
@@ -68,31 +69,13 @@ function rewrite(bytes: Uint8Array, memoryLimit: number, label: string): Rewrite
   return { bytes: concat(parts), memoryPages: pages };
 }
 
-function countImports(bytes: Uint8Array, s: Section | undefined) {
-  const counts = { globals: 0, tables: 0 };
-  if (s === undefined) return counts;
-  const r = new BinaryReader(bytes, s.payload);
-  for (let n = r.u32(); n > 0; n--) {
-    r.name();
-    r.name();
-    const kind = r.byte();
-    if (kind === 0) r.u32();
-    else if (kind === KIND_TABLE) { r.byte(); readLimits(r); counts.tables++; }
-    else if (kind === 2) readLimits(r);
-    else if (kind === KIND_GLOBAL) { r.byte(); r.byte(); counts.globals++; }
-    else if (kind === 4) { r.byte(); r.u32(); }
-    else throw new RangeError(`unknown import kind ${kind}`);
-  }
-  return counts;
-}
-
 function readMutableGlobals(bytes: Uint8Array, s: Section | undefined, base: number): number[] {
   if (s === undefined) return [];
   const r = new BinaryReader(bytes, s.payload);
   const out: number[] = [];
   const n = r.u32();
   for (let i = 0; i < n; i++) {
-    r.byte();
+    skipValType(r);
     if (r.byte() === 1) out.push(base + i);
     skipConstExpr(r);
   }
