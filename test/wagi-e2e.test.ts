@@ -25,7 +25,8 @@ describe('wagi guests end to end', () => {
     const dir = await manifestDir({
       'hello.toml': manifestFor('hello', 'examples/hello/hello.wasm', '[scale]\nmin = 2'),
       'echo.toml': manifestFor('echo', 'examples/echo/echo.wasm',
-        '[scale]\nmin = 2\nmax = 600\n[limits]\nbody = "2MiB"\n[grants]\nenv = { GREETING = "hi" }'),
+        '[scale]\nmin = 2\nmax = 600\n[limits]\nbody = "2MiB"\n' +
+        '[grants]\nenv = { GREETING = "hi" }'),
     });
     node = await startNode(['--manifests', dir, '--workers', '2']);
   });

@@ -58,7 +58,9 @@ describe('WAGI output', () => {
   it('rejects output with no content-type, location or status', () => {
     bad('x-a: 1\n\nbody', /no content-type, location or status/);
   });
-  it('rejects a line without a colon', () => bad('content-type text/plain\n\n', /no 'name: value'/));
+  it('rejects a line without a colon', () => {
+    bad('content-type text/plain\n\n', /no 'name: value'/);
+  });
   it('rejects a name that is not a token', () => bad('bad name: 1\n\n', /not an HTTP token/));
   it('rejects a bare CR inside a value', () => {
     bad('content-type: text/plain\nx-evil: a\rinjected: yes\n\n', /CR, LF or control/);

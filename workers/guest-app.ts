@@ -2,7 +2,6 @@
 
 import type { Logger } from 'pino';
 
-import { WarpError } from '../src/errors.js';
 import type { BucketCounts } from '../src/ops/bucket-counts.js';
 import type { AppSpec } from './app-spec.js';
 import type { GuestRequest, GuestResponse } from './guest-types.js';
@@ -50,8 +49,4 @@ export class WagiApp implements GuestApp {
   close(): void {
     this.pool.close();
   }
-}
-
-export function unknownAbi(spec: AppSpec): never {
-  throw new WarpError('WARP_E_BAD_ARTIFACT', `${spec.name}: this worker cannot run ABI ${spec.abi}`);
 }

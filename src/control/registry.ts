@@ -53,7 +53,8 @@ export class Registry {
       bytes = await readFile(manifest.module);
     } catch (err) {
       throw new WarpError('WARP_E_BAD_MANIFEST',
-        `${label}: module ${manifest.module} cannot be read: ${(err as NodeJS.ErrnoException).code}`);
+        `${label}: module ${manifest.module} cannot be read: ` +
+        `${(err as NodeJS.ErrnoException).code}`);
     }
     return this.deploy(manifest, bytes, label);
   }
