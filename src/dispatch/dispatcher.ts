@@ -151,7 +151,9 @@ export class Dispatcher {
 
   private start(ex: Exchange): void {
     const route = ex.route;
-    const link = this.choose(route);
+    // One clock read serves the choice, the run-time average and the stall check.
+    const now = performance.now();
+    const link = this.choose(route, now);
     if (link === null) {
       // Its worker is being replaced: wait for the app to be placed on the new one.
       route.waiting.unshift(ex);
@@ -159,8 +161,8 @@ export class Dispatcher {
       return;
     }
     ex.link = link;
-    ex.dispatchedAt = performance.now();
-    link.enter();
+    ex.dispatchedAt = now;
+    link.enter(now);
     route.inflight++;
     this.running.add(ex);
     link.number(ex);
@@ -173,9 +175,10 @@ export class Dispatcher {
 
   private readonly finish = (ex: Exchange, out: Uint8Array | null, err: unknown): void => {
     const route = ex.route;
-    ex.link?.leave();
+    const now = performance.now();
+    ex.link?.leave(now);
     route.inflight--;
-    route.observe(performance.now() - ex.dispatchedAt);
+    route.observe(now - ex.dispatchedAt);
     this.running.delete(ex);
     if (!ex.finished) {
       if (out !== null) ex.respond(out);
@@ -188,7 +191,7 @@ export class Dispatcher {
   /** Starts waiting requests while the app is under scale.max and a worker holds it. */
   private pump(route: AppRoute): void {
     while (route.inflight < route.spec.max && route.waiting.length > 0) {
-      if (this.choose(route) === null) return;
+      if (this.choose(route, performance.now()) === null) return;
       const next = route.waiting.shift() as Exchange;
       this.queued.delete(next);
       if (!next.finished) this.start(next);
@@ -196,10 +199,9 @@ export class Dispatcher {
   }
 
   /** Home shard first; a saturated home spills to the next shards in the app's order. */
-  private choose(route: AppRoute): WorkerLink | null {
+  private choose(route: AppRoute, now: number): WorkerLink | null {
     let best: WorkerLink | null = null;
     let bestLoad = Infinity;
-    const now = performance.now();
     const width = Math.min(SPILL_WIDTH, route.prefs.length);
     for (let i = 0; i < width; i++) {
       const link = this.slots[route.prefs[i] as number];

@@ -59,15 +59,15 @@ export class WorkerLink {
   }
 
   /** Counts a request in; the first one on an idle worker starts running now. */
-  enter(): void {
-    if (this.inflight === 0) this.oldestStart = performance.now();
+  enter(now: number): void {
+    if (this.inflight === 0) this.oldestStart = now;
     this.inflight++;
   }
 
   /** Counts a request out; requests finish in order, so the next one starts now. */
-  leave(): void {
+  leave(now: number): void {
     this.inflight--;
-    this.oldestStart = performance.now();
+    this.oldestStart = now;
   }
 
   /** Sends a numbered request frame on the port lane; its buffer is transferred. */
